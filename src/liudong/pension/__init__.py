@@ -1,0 +1,1 @@
+"""Basic pension insurance (Opinions §(5)): retirement age, contributions, transfers."""

@@ -1,0 +1,1 @@
+"""Household registration settlement (Opinions §(4)): city classes, points schemes, rounds."""
