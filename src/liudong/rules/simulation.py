@@ -109,7 +109,7 @@ class Simulation:
         cls,
         system: RuleSystem,
         as_of: dt.date,
-        case: Mapping[str, Sequence[Mapping[str, Any]]],
+        case: Mapping[str, Any],
         reform: Reform | None = None,
     ) -> Simulation:
         """From rows as in JSON: ``{"persons": [{...}], "households": [{...}]}``.
@@ -377,6 +377,10 @@ def _parse_rows(
             columns.setdefault(column, [])
     for column in keys:
         columns.setdefault(column, [])
+    if not rows:  # no rows: every input of the entity is an empty column
+        for var in system.variables.values():
+            if var.entity is entity and var.is_input:
+                columns.setdefault(var.name, [])
     out: dict[str, np.ndarray] = {}
     for column in columns:
         values = []

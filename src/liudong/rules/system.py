@@ -233,9 +233,10 @@ def _collect_variables(modules: Sequence[ModuleType]) -> dict[str, Variable]:
 def _parameter_files(modules: Sequence[ModuleType]) -> list[Path]:
     files: list[Path] = []
     for module in modules:
-        if module.__file__ is None:
+        source = getattr(module, "__file__", None)
+        if source is None:  # a module made in memory (tests) has no parameters folder
             continue
-        folder = Path(module.__file__).parent / "parameters"
+        folder = Path(source).parent / "parameters"
         if folder.is_dir():
             files.extend(sorted(folder.glob("*.yaml")))
     return files
@@ -244,7 +245,7 @@ def _parameter_files(modules: Sequence[ModuleType]) -> list[Path]:
 def _version(modules: Sequence[ModuleType], files: Sequence[Path]) -> str:
     """Package version plus a content hash of every rule module and parameter file."""
     digest = hashlib.sha256()
-    sources = [Path(m.__file__) for m in modules if m.__file__]
+    sources = [Path(f) for m in modules if (f := getattr(m, "__file__", None))]
     catalogue = resources.files("liudong.rules").joinpath("documents.yaml")
     for path in sorted(sources, key=str) + list(files):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

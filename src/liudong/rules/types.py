@@ -46,9 +46,13 @@ def yuan_to_fen(value: object, *, where: str = "value") -> int:
     fen = amount * 100
     if not amount.is_finite() or fen != fen.to_integral_value():
         raise InputError(
-            f"{where}: {value!r} yuan is not a whole number of fen (2 decimals at most)"
+            f"{where}: {_shown(value)} yuan is not a whole number of fen (2 decimals at most)"
         )
     return int(fen)
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def fen_to_yuan(fen: int) -> Decimal:
