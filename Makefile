@@ -1,0 +1,31 @@
+# One command surface for developers. The README's two commands and .ci/run do not need make.
+.DEFAULT_GOAL := help
+UV ?= uv
+
+.PHONY: help install test test-slow lint format bench demo
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+install: ## Install the locked dependencies (dev group)
+	$(UV) sync --frozen
+
+test: ## Run the test suite (fast; slow suites excluded)
+	$(UV) run --frozen pytest
+
+test-slow: ## Run the slow suites too (large populations, long property runs)
+	$(UV) run --frozen pytest -m "slow or not slow" --hypothesis-profile ci
+
+lint: ## ruff and mypy --strict
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check src tests benchmarks
+	$(UV) run --frozen mypy
+
+format: ## Format the code
+	$(UV) run --frozen ruff format src tests benchmarks
+
+bench: ## Engine benchmark against OpenFisca (100k, 1M, 5M persons)
+	$(UV) run --frozen --group bench python -m benchmarks.run
+
+demo: ## Generate the demo population and simulate it
+	$(UV) run --frozen liudong simulate --demo
