@@ -4,7 +4,12 @@ Rule cases under tests/**/cases/*.yaml are collected as tests. Hypothesis has tw
 ``default`` (quick, for every run) and ``ci`` (more examples; ``--hypothesis-profile ci``).
 """
 
+import os
+
 from hypothesis import HealthCheck, settings
+
+# The test profile: fixed keys, fast password hashing, SQLite unless DATABASE_URL says otherwise.
+os.environ.setdefault("LIUDONG_MODE", "test")
 
 pytest_plugins = ["liudong.rules.pytest_plugin"]
 

@@ -270,6 +270,33 @@ def _household_of(population: Path, entity: str, key: int) -> int:
     return int(found.item())
 
 
+# ---------------------------------------------------------------- platform
+
+
+def setup_django() -> None:
+    """Configure Django for commands that need the database (settings from the environment)."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liudong.site.settings")
+    django.setup()
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def manage(ctx: typer.Context) -> None:
+    """Django's management commands (migrate, createsuperuser, check --deploy, ...)."""
+    import os
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liudong.site.settings")
+    execute_from_command_line(["liudong manage", *ctx.args])
+
+
 # ---------------------------------------------------------------- catalogue
 
 

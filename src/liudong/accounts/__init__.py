@@ -1,0 +1,1 @@
+"""Accounts: roles, sign-in (two factors for staff), real-name binding of citizens."""

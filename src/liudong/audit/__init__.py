@@ -1,0 +1,1 @@
+"""Tamper-evident audit: every write and every sensitive read, hash-chained and signed."""

@@ -1,0 +1,76 @@
+"""Audit events (append-only) and their seals.
+
+An action writes an :class:`AuditEvent` in its own transaction (``liudong.audit.record``).
+A sealer later chains events in batches: ``h_n = HMAC-SM3(k, h_{n-1} || canonical(event_n))``,
+one :class:`AuditSeal` row per event and one :class:`AuditCheckpoint` per batch whose head is
+SM2-signed and exported to a file off the database. Rows are never updated or deleted; on
+PostgreSQL a trigger enforces it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    OK = "ok"
+    DENIED = "denied"
+    REJECTED = "rejected"
+    ERROR = "error"
+
+
+class AuditEvent(models.Model):
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()  # UTC
+    actor_id = models.BigIntegerField(null=True)
+    actor = models.CharField(max_length=150, blank=True)  # username at the time
+    role = models.CharField(max_length=16, blank=True)
+    agency = models.CharField(max_length=64, blank=True)  # agency code at the time
+    action = models.CharField(max_length=64)  # e.g. people.register_person, people.read_id_number
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
+    detail = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["seq"]
+        indexes: ClassVar = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_id", "at"]),
+            models.Index(fields=["action", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.outcome}"
+
+
+class AuditSeal(models.Model):
+    """The chained hash of one event, written when its batch is sealed."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    checkpoint = models.ForeignKey(
+        "AuditCheckpoint", on_delete=models.PROTECT, related_name="seals"
+    )
+    chain = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"seal #{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A sealed batch: its last sequence number, chain head and SM2 signature."""
+
+    number = models.BigIntegerField(primary_key=True)
+    first_seq = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    count = models.IntegerField()
+    previous_head = models.CharField(max_length=64)
+    head = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+    signature = models.CharField(max_length=256)
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.number} (to #{self.last_seq})"

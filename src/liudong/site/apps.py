@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    name = "liudong.site"
+    label = "site_core"
+    verbose_name = "liudong"

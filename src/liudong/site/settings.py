@@ -1,0 +1,200 @@
+"""Settings from the environment (django-environ).
+
+``LIUDONG_MODE`` chooses the profile:
+- ``demo`` (default): plain http on localhost, keys generated into the data directory;
+- ``production``: keys and hosts from the environment, HTTPS-only cookies, HSTS; passes
+  ``manage.py check --deploy --fail-level WARNING``;
+- ``test``: as demo, with fixed keys and a fast password hasher.
+``DATABASE_URL`` selects the database: SQLite in the data directory by default (WAL,
+IMMEDIATE transactions, synchronous=FULL), PostgreSQL with ``postgres://...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+from liudong.site import keys as keyring
+
+env = environ.Env()
+MODE = env.str("LIUDONG_MODE", default="demo")
+if MODE not in {"demo", "production", "test"}:
+    raise keyring.KeyConfigurationError(
+        f"LIUDONG_MODE must be demo, production or test, not {MODE!r}"
+    )
+PRODUCTION = MODE == "production"
+DATA_DIR = Path(env.str("LIUDONG_DATA_DIR", default=str(Path.cwd() / "data"))).resolve()
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+if PRODUCTION:
+    KEYS = keyring.from_environment()
+elif MODE == "test":
+    KEYS = keyring.Keys(
+        secret_key="test-only-" + "x" * 50,
+        master_key=bytes(range(32)),
+        sm2_private=bytes.fromhex(keyring.TEST_SM2_PRIVATE),
+        sm2_public=bytes.fromhex(keyring.TEST_SM2_PUBLIC),
+    )
+else:
+    KEYS = keyring.from_data_dir(DATA_DIR)
+
+SECRET_KEY = KEYS.secret_key
+DEBUG = env.bool("LIUDONG_DEBUG", default=False) and not PRODUCTION
+ALLOWED_HOSTS = env.list(
+    "LIUDONG_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("LIUDONG_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_htmx",
+    "liudong.site.apps.SiteConfig",
+    "liudong.people",
+    "liudong.accounts",
+    "liudong.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "liudong.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "liudong.site.urls"
+WSGI_APPLICATION = "liudong.site.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'liudong.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if MODE == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions: staff idle timeout 30 minutes (IdleTimeoutMiddleware), absolute 12 hours.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LIUDONG_IDLE_TIMEOUT_SECONDS = 30 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Lockout: 5 failures within 15 minutes lock the account and address for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if MODE != "test"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger bodies are refused with 413
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("LIUDONG_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# liudong
+LIUDONG_KEYS = KEYS
+LIUDONG_CHECKPOINT_DIR = Path(
+    env.str("LIUDONG_CHECKPOINT_DIR", default=str(DATA_DIR / "checkpoints"))
+)
+LIUDONG_SMS_GATEWAY = env.str("LIUDONG_SMS_GATEWAY", default="fake" if not PRODUCTION else "")
+LIUDONG_SMS_GATEWAY_URL = env.str("LIUDONG_SMS_GATEWAY_URL", default="")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
