@@ -1,4 +1,4 @@
-"""URL map. Each domain app adds its own ``urls.py`` under a prefix here."""
+"""URL map. Each app adds its own ``urls.py`` under a prefix here; the API lives at /api/."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from liudong.site import views
+from liudong.site.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("liudong.accounts.urls")),
+    path("people/", include("liudong.people.urls")),
+    path("audit/", include("liudong.audit.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

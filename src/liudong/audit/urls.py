@@ -1,0 +1,11 @@
+"""URLs of the audit app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern, URLResolver
+
+app_name = "audit"
+urlpatterns: list[URLPattern | URLResolver] = []
