@@ -181,3 +181,11 @@ def test_single_case_equals_frame_rows(toy: RuleSystem, frames: dict[str, pl.Dat
     one = Simulation.from_case(toy, D2025, case).calculate("topup")
     assert one.tolist() == [whole[2]]
     assert np.asarray(one).dtype == np.int64
+
+
+def test_reform_star_sets_every_cell_including_places_with_their_own_value(
+    toy: RuleSystem, frames: dict[str, pl.DataFrame]
+) -> None:
+    reform = Reform("flat line", parameters={"line": {"*": "1"}})
+    sim = Simulation(toy, D2025, frames, reform)
+    assert sim.parameter_values("line", toy.entities["household"]).tolist() == [100] * 4

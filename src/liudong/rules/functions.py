@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +61,38 @@ def floor_div(numerator: Any, denominator: Any) -> np.ndarray:
     return out
 
 
+_LUT_FIRST = -62_091  # 1800-01-01 as days since 1970-01-01
+_LUT_LAST = 84_005  # 2199-12-31
+
+
+@functools.cache
+def _ymd_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _civil(np.arange(_LUT_FIRST, _LUT_LAST + 1, dtype=np.int64))
+
+
 def _ymd(dates: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    d = np.asarray(dates, dtype="datetime64[D]")
-    years = d.astype("datetime64[Y]").astype(np.int64) + 1970
-    months = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    days = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
-    return years, months, days
+    """Year, month and day of each date: one gather from a table of 1800-2199, else by
+    integer arithmetic; both several times faster than numpy's datetime unit casts."""
+    days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+    if days.size and days.min() >= _LUT_FIRST and days.max() <= _LUT_LAST:
+        year, month, day = _ymd_table()
+        index = days - _LUT_FIRST
+        return year[index], month[index], day[index]
+    return _civil(days)
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """H. Hinnant's civil-from-days on int64 day numbers (days since 1970-01-01)."""
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
 
 
 def add_months(dates: Any, months: Any) -> np.ndarray:
@@ -86,7 +113,9 @@ def add_months(dates: Any, months: Any) -> np.ndarray:
 
 def month_index(dates: Any) -> np.ndarray:
     """Months since 1970-01 (for month arithmetic on birth cohorts)."""
-    return np.asarray(dates, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    year, month, _ = _ymd(dates)
+    out: np.ndarray = (year - 1970) * 12 + month - 1
+    return out
 
 
 def months_between(start: Any, end: Any) -> np.ndarray:

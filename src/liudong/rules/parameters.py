@@ -40,7 +40,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import yaml
@@ -343,11 +343,12 @@ class CompiledParameter:
     values: np.ndarray
     thresholds: np.ndarray | None = None
     region_axes: tuple[bool, ...] = ()
+    complete: bool = True  # every cell has a value in force: no per-row check needed
 
     def indices(self, axis_values: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
-        lut, _ = regions.code_index()
+        """Positions along each axis: compact region indices, or category codes."""
         return tuple(
-            lut[np.clip(v, 0, len(lut) - 1)] if is_region else v.astype(np.intp)
+            region_index(v) if is_region else v.astype(np.intp, copy=False)
             for v, is_region in zip(axis_values, self.region_axes, strict=True)
         )
 
@@ -355,22 +356,31 @@ class CompiledParameter:
         self, axis_values: Sequence[np.ndarray], scale_input: np.ndarray | None, n: int
     ) -> np.ndarray:
         """The value for each row, from the rows' axis values (and scale input)."""
-        idx = self.indices(axis_values)
-        cells = self.cell[idx] if idx else np.full(n, self.cell)
-        if (cells < 0).any():
-            self._missing(axis_values, cells)
+        return self.gather_at(self.indices(axis_values), scale_input, n)
+
+    def gather_at(
+        self, idx: tuple[np.ndarray, ...], scale_input: np.ndarray | None, n: int
+    ) -> np.ndarray:
+        """The value for each row, from positions along the axes (see :meth:`indices`)."""
+        if not self.complete:
+            cells = self.cell[idx] if idx else np.full(n, self.cell)
+            if (cells < 0).any():
+                self._missing(idx, cells)
         if self.thresholds is None:
             return self.values[idx] if idx else np.full(n, self.values, dtype=self.values.dtype)
         if scale_input is None:
             raise RulesError(f"scale {self.param.name} needs its input {self.param.scale_input}")
-        thr = (
-            self.thresholds[idx]
-            if idx
-            else np.broadcast_to(self.thresholds, (n, *self.thresholds.shape))
-        )
-        amounts = self.values[idx] if idx else np.broadcast_to(self.values, (n, *self.values.shape))
+        side: Literal["left", "right"] = "left" if self.param.closed == "right" else "right"
+        if self.thresholds.shape[-1] == 0:  # no brackets: one amount for everyone
+            return self.values[idx][..., 0] if idx else np.full(n, self.values.flat[0])
+        if self.thresholds.ndim == 1 or _uniform(self.thresholds):
+            thr = self.thresholds.reshape(-1, self.thresholds.shape[-1])[0]
+            amounts = self.values.reshape(-1, self.values.shape[-1])[0]
+            picked: np.ndarray = amounts[np.searchsorted(thr, scale_input, side=side)]
+            return picked
+        thr, amounts = self.thresholds[idx], self.values[idx]
         x = scale_input.astype(np.float64)[:, None]
-        bracket = (x > thr).sum(axis=1) if self.param.closed == "right" else (x >= thr).sum(axis=1)
+        bracket = (x > thr).sum(axis=1) if side == "left" else (x >= thr).sum(axis=1)
         return np.take_along_axis(amounts, bracket[:, None], axis=1)[:, 0]
 
     def entry_for(self, axis_values: Sequence[np.ndarray]) -> Entry:
@@ -379,9 +389,13 @@ class CompiledParameter:
         cell = int(self.cell[idx][0]) if idx else int(self.cell)
         return self.entries[cell]
 
-    def _missing(self, axis_values: Sequence[np.ndarray], cells: np.ndarray) -> None:
+    def _missing(self, idx: tuple[np.ndarray, ...], cells: np.ndarray) -> None:
         bad = np.flatnonzero(cells < 0)
-        examples = sorted({"/".join(str(v[i]) for v in axis_values) for i in bad[:1000]})[:5]
+        labels = [
+            regions.code_index()[1][i] if is_region else i
+            for i, is_region in zip(idx, self.region_axes, strict=True)
+        ]
+        examples = sorted({"/".join(str(v[i]) for v in labels) for i in bad[:1000]})[:5]
         where = f" for {', '.join(self.param.axes)} = {', '.join(examples)}" if examples else ""
         earliest = self.param.earliest().isoformat()
         raise ParameterDateError(
@@ -389,6 +403,21 @@ class CompiledParameter:
             f"({len(bad)} rows). Its values start on {earliest} (file {self.param.file}); "
             f"evaluate at a later date or add a dated value for that jurisdiction."
         )
+
+
+def region_index(codes: np.ndarray) -> np.ndarray:
+    """Compact region indices of GB/T 2260 codes (unknown codes: their nearest ancestor)."""
+    lut, _ = regions.code_index()
+    codes = np.asarray(codes)
+    if codes.size and (codes.min() < 0 or codes.max() >= len(lut)):
+        codes = np.clip(codes, 0, len(lut) - 1)
+    out: np.ndarray = lut[codes]
+    return out
+
+
+def _uniform(thresholds: np.ndarray) -> bool:
+    flat = thresholds.reshape(-1, thresholds.shape[-1])
+    return bool((flat == flat[0]).all())
 
 
 def compile_parameter(
@@ -404,7 +433,12 @@ def compile_parameter(
     labels = [_axis_labels(param, axis) for axis in param.axes]
     cell = np.full(tuple(len(k) for k in labels), -1, dtype=np.int32)
     entries: list[Entry] = []
-    for key in sorted(set(param.entries) | set(overrides), key=lambda k: _specificity(param, k)):
+    every = (ANY,) * len(param.axes)
+    keys = sorted(
+        set(param.entries) | set(overrides),
+        key=lambda k: (k == every and k in overrides, _specificity(param, k), k),
+    )
+    for key in keys:  # a reform's "*" (every cell) comes last and covers everything
         entry = overrides.get(key) or next(
             (e for e in reversed(param.entries.get(key, ())) if e.in_force(on)), None
         )
@@ -457,7 +491,9 @@ def _materialise(
         table = np.array(
             [e.value for e in entries] or [param.vtype.default], dtype=param.vtype.dtype
         )
-        return CompiledParameter(param, on, entries, cell, table[safe], None, region_axes)
+        return CompiledParameter(
+            param, on, entries, cell, table[safe], None, region_axes, bool((cell >= 0).all())
+        )
     width = max((len(e.value[0]) for e in entries), default=0)
     thr = np.full((len(entries) or 1, width), np.inf)
     amt = np.full((len(entries) or 1, width + 1), param.vtype.default, dtype=param.vtype.dtype)
@@ -465,7 +501,9 @@ def _materialise(
         thr[i, : len(e.value[0])] = e.value[0]
         amt[i, : len(e.value[1])] = e.value[1]
         amt[i, len(e.value[1]) :] = e.value[1][-1]
-    return CompiledParameter(param, on, entries, cell, amt[safe], thr[safe], region_axes)
+    return CompiledParameter(
+        param, on, entries, cell, amt[safe], thr[safe], region_axes, bool((cell >= 0).all())
+    )
 
 
 def _axis_labels(param: Parameter, axis: str) -> np.ndarray:

@@ -54,7 +54,11 @@ def run_partition(task: PartitionTask) -> dict[str, pl.DataFrame]:
     ``<name>__baseline`` column, computed from the same loaded rows.
     """
     system = _system(task.modules)
-    frames = {entity: pl.read_parquet(path) for entity, path in task.files}
+    wanted = system.columns_for(task.variables)
+    frames = {
+        entity: pl.read_parquet(path, columns=_present(path, wanted.get(entity, set())))
+        for entity, path in task.files
+    }
     reform = Reform.from_json(task.reform) if task.reform else None
     sim = Simulation(system, task.as_of, frames)
     out = sim.frames(task.variables)
@@ -71,6 +75,10 @@ def run_partition(task: PartitionTask) -> dict[str, pl.DataFrame]:
             ]
             result[entity] = frame.with_columns(extra)
     return result
+
+
+def _present(path: str, columns: set[str]) -> list[str]:
+    return [c for c in pl.read_parquet_schema(path) if c in columns]
 
 
 def partition_tasks(

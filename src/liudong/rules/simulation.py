@@ -17,6 +17,8 @@ import polars as pl
 
 from liudong.rules.errors import DtypeError, InputError, MissingInputError, RulesError
 from liudong.rules.functions import Members
+from liudong.rules.parameters import region_index
+from liudong.rules.types import REGION
 from liudong.rules.variables import AS_OF
 
 if TYPE_CHECKING:
@@ -100,6 +102,8 @@ class Simulation:
             )
         self.values: dict[str, np.ndarray] = {}
         self._links: dict[str, tuple[np.ndarray, bool]] = {}
+        self._parameter_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._axis_cache: dict[tuple[str, str], np.ndarray] = {}
         self._stack: list[str] = []
 
     # ------------------------------------------------------------ construction
@@ -131,14 +135,24 @@ class Simulation:
 
     @classmethod
     def from_parquet(
-        cls, system: RuleSystem, as_of: dt.date, directory: Path, reform: Reform | None = None
+        cls,
+        system: RuleSystem,
+        as_of: dt.date,
+        directory: Path,
+        reform: Reform | None = None,
+        *,
+        variables: Iterable[str] | None = None,
     ) -> Simulation:
-        """From a dataset folder with one subfolder of Parquet files per entity."""
+        """From a dataset folder with one subfolder of Parquet files per entity; with
+        ``variables``, only the columns they need are read."""
+        wanted = system.columns_for(variables) if variables is not None else None
         frames = {}
         for entity in system.entities.values():
             folder = Path(directory) / entity.name
             if folder.is_dir():
-                frames[entity.name] = pl.read_parquet(sorted(folder.glob("*.parquet")))
+                files = sorted(folder.glob("*.parquet"))
+                columns = _present(files[0], wanted[entity.name]) if wanted and files else None
+                frames[entity.name] = pl.read_parquet(files, columns=columns)
         if not frames:
             raise InputError(f"{directory} has no entity folders (person/, household/)")
         return cls(system, as_of, frames, reform)
@@ -227,11 +241,26 @@ class Simulation:
 
     def parameter_values(self, name: str, entity: Entity) -> np.ndarray:
         """A parameter's value for each row of ``entity`` (by its axes and scale input)."""
-        param = self.system.parameters[name]
-        compiled = self.system.compiled(name, self.as_of, self.reform)
-        axes = [self.read(axis, entity) for axis in param.axes]
-        measured = self.read(param.scale_input, entity) if param.scale_input else None
-        return compiled.gather(axes, measured, self._entity_data(entity).n)
+        hit = self._parameter_cache.get((name, entity.name))
+        if hit is None:
+            param = self.system.parameters[name]
+            compiled = self.system.compiled(name, self.as_of, self.reform)
+            idx = tuple(self._axis_index(axis, entity) for axis in param.axes)
+            measured = self.read(param.scale_input, entity) if param.scale_input else None
+            hit = compiled.gather_at(idx, measured, self._entity_data(entity).n)
+            self._parameter_cache[(name, entity.name)] = hit
+        return hit
+
+    def _axis_index(self, axis: str, entity: Entity) -> np.ndarray:
+        """Positions along one parameter axis for each row (cached: many parameters share
+        the same region or category axis)."""
+        hit = self._axis_cache.get((axis, entity.name))
+        if hit is None:
+            values = np.asarray(self.read(axis, entity))
+            is_region = self.system.variables[axis].vtype is REGION
+            hit = region_index(values) if is_region else values.astype(np.intp, copy=False)
+            self._axis_cache[(axis, entity.name)] = hit
+        return hit
 
     # ------------------------------------------------------------ entity links
 
@@ -321,6 +350,11 @@ class Simulation:
         if not len(hits):
             raise InputError(f"no {entity.name} with {entity.key} = {key!r}")
         return int(hits[0])
+
+
+def _present(path: Path, columns: set[str]) -> list[str]:
+    """The asked columns that the Parquet file has, in the file's order."""
+    return [c for c in pl.read_parquet_schema(path) if c in columns]
 
 
 def _positions(child_keys: np.ndarray, parent_keys: np.ndarray, child: Entity) -> np.ndarray:

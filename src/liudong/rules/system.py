@@ -114,6 +114,28 @@ class RuleSystem:
                     todo.append(reader)
         return out
 
+    def columns_for(self, names: Iterable[str]) -> dict[str, set[str]]:
+        """The input columns each entity must supply to compute ``names`` (keys included)."""
+        needed: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in needed:
+                continue
+            needed.add(name)
+            if name in self.variables and not self.variables[name].is_input:
+                deps = self._deps[name]
+                todo.extend(deps.variables)
+        columns: dict[str, set[str]] = {e: {ent.key} for e, ent in self.entities.items()}
+        for entity in self.entities.values():
+            if entity.parent_key:
+                columns[entity.name].add(entity.parent_key)
+        for name in needed:
+            var = self.variables.get(name)
+            if var is not None and var.is_input:
+                columns[var.entity.name].add(name)
+        return columns
+
     def reform_changes(self, reform: Reform) -> set[str]:
         """The variables a reform may change, directly or downstream."""
         for name in reform.parameters:

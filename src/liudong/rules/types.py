@@ -123,7 +123,10 @@ class ValueType:
             raise DtypeError(f"column {what!r} must be an integer column{hint}, got {dtype}")
         if self.name == "float" and not dtype.is_numeric():
             raise DtypeError(f"column {what!r} must be numeric, got {dtype}")
-        return series.to_numpy().astype(self.dtype, copy=False)
+        values = series.to_numpy()
+        if self.name == "int" and values.dtype.kind == "i":
+            return values  # keep the stored width (zero-copy); formulas return int64
+        return values.astype(self.dtype, copy=False)
 
     def to_polars(self, name: str, values: np.ndarray) -> pl.Series:
         if self.name == "date":
@@ -241,6 +244,8 @@ class Category(ValueType):
             if bad.any():
                 raise DtypeError(f"column {what!r} has codes outside 0..{len(self.categories) - 1}")
             return codes.astype(np.int16)
+        if isinstance(series.dtype, pl.Enum):
+            return self._from_enum(series, what)
         strings = series.cast(pl.String)
         mapping = {c: i for i, c in enumerate(self.categories)}
         unknown = strings.filter(~strings.is_in(list(self.categories))).unique().head(5).to_list()
@@ -250,6 +255,28 @@ class Category(ValueType):
                 f"expected one of: {', '.join(self.categories)}"
             )
         return strings.replace_strict(mapping, return_dtype=pl.Int16).to_numpy()
+
+    def _from_enum(self, series: pl.Series, what: str) -> np.ndarray:
+        """Map the column's own category codes onto ours: no strings per row."""
+        dtype = series.dtype
+        if not isinstance(dtype, pl.Enum):
+            raise DtypeError(f"column {what!r} is not an Enum column")
+        theirs = dtype.categories.to_list()
+        unknown = [c for c in theirs if c not in self.categories]
+        if unknown:
+            used = set(series.unique().cast(pl.String).to_list())
+            unknown = [c for c in unknown if c in used]
+        if unknown:
+            raise DtypeError(
+                f"column {what!r} has values that are not a {self.name}: {unknown[:5]}; "
+                f"expected one of: {', '.join(self.categories)}"
+            )
+        table = np.array(
+            [self.categories.index(c) if c in self.categories else -1 for c in theirs],
+            dtype=np.int16,
+        )
+        physical = series.to_physical().to_numpy()
+        return table[physical] if len(table) else physical.astype(np.int16)
 
     def to_polars(self, name: str, values: np.ndarray) -> pl.Series:
         labels = pl.Series(name, self.categories, dtype=pl.Enum(list(self.categories)))
