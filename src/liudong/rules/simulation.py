@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Simulation"]
 
+#: Parameter columns are kept for reuse up to this many rows (single cases, explanations).
+CACHED_PARAMETER_ROWS = 100_000
+
 
 class EntityData:
     """The input columns of one entity: a Polars frame, or arrays parsed from a case."""
@@ -247,8 +250,10 @@ class Simulation:
             compiled = self.system.compiled(name, self.as_of, self.reform)
             idx = tuple(self._axis_index(axis, entity) for axis in param.axes)
             measured = self.read(param.scale_input, entity) if param.scale_input else None
-            hit = compiled.gather_at(idx, measured, self._entity_data(entity).n)
-            self._parameter_cache[(name, entity.name)] = hit
+            n = self._entity_data(entity).n
+            hit = compiled.gather_at(idx, measured, n)
+            if n <= CACHED_PARAMETER_ROWS:  # explanations re-read them; populations need memory
+                self._parameter_cache[(name, entity.name)] = hit
         return hit
 
     def _axis_index(self, axis: str, entity: Entity) -> np.ndarray:
