@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from liudong.accounts.models import User
+from liudong.audit import sequencer
 from liudong.audit.models import AuditEvent, Outcome
+from liudong.site.errors import ActionError
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.db import models
 
-    from liudong.accounts.models import User
+
+class AuditWriteError(ActionError):
+    """The audit event could not be written, so the change it records must not happen."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "audit_unavailable",
+            "the audit trail could not be written, so nothing was changed; try again in a "
+            "minute, and tell the system administrator if it keeps happening",
+        )
 
 
 def record(
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     action: str,
     target: models.Model | None = None,
     *,
@@ -26,13 +42,13 @@ def record(
     request_id: str = "",
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it records: if the
-    audit write fails, the change fails with it (fail closed)."""
+    audit write fails, the change fails with it (fail closed, :class:`AuditWriteError`)."""
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) else None
     agency = user.agency if user is not None else None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         at=timezone.now(),
         actor_id=user.pk if user is not None else None,
         actor=user.get_username() if user is not None else "",
@@ -45,3 +61,10 @@ def record(
         detail=detail or {},
         request_id=request_id,
     )
+    try:
+        with transaction.atomic(savepoint=False):
+            sequencer.hold_for_writing()
+            event.save(force_insert=True)
+    except DatabaseError as exc:
+        raise AuditWriteError from exc
+    return event

@@ -3,8 +3,8 @@
 An action writes an :class:`AuditEvent` in its own transaction (``liudong.audit.record``).
 A sealer later chains events in batches: ``h_n = HMAC-SM3(k, h_{n-1} || canonical(event_n))``,
 one :class:`AuditSeal` row per event and one :class:`AuditCheckpoint` per batch whose head is
-SM2-signed and exported to a file off the database. Rows are never updated or deleted; on
-PostgreSQL a trigger enforces it.
+SM2-signed and exported to a file off the database (``liudong.audit.chain``). Rows are never
+updated or deleted: database triggers refuse it (migration 0002).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Outcome(models.TextChoices):
-    OK = "ok"
-    DENIED = "denied"
-    REJECTED = "rejected"
-    ERROR = "error"
+    OK = "ok", _("成功")
+    DENIED = "denied", _("拒绝访问")
+    REJECTED = "rejected", _("拒绝请求")
+    ERROR = "error", _("出错")
 
 
 class AuditEvent(models.Model):
@@ -41,6 +42,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor_id", "at"]),
             models.Index(fields=["action", "at"]),
+            models.Index(fields=["actor", "at"]),
         ]
 
     def __str__(self) -> str:
