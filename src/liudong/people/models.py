@@ -3,12 +3,29 @@ change, its history row and its audit event in one transaction."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from liudong import crypto
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from liudong.accounts.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedManager(models.Manager[_M]):
+    """``Model.objects.for_user(user)``: the rows ``user`` may see, as decided in
+    ``liudong.people.access`` (the one place for registry access rules)."""
+
+    def for_user(self, user: User | AnonymousUser | None) -> models.QuerySet[_M]:
+        from liudong.people import access  # access imports these models
+
+        return access.for_user(user, self.model)
 
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # TextField is generic only in stubs
@@ -49,10 +66,17 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.code}"
 
+    @staticmethod
+    def code_range(code: int) -> tuple[int, int]:
+        """The codes a division contains, as ``[low, high)``: 110000 → [110000, 120000),
+        411500 → [411500, 411600), 110105 → [110105, 110106). Queries filter on it."""
+        unit = 10000 if code % 10000 == 0 else 100 if code % 100 == 0 else 1
+        return code, code + unit
+
     def covers(self, code: int) -> bool:
         """Whether a code lies in this division (prefix match on the GB/T 2260 hierarchy)."""
-        unit = 10000 if self.code % 10000 == 0 else 100 if self.code % 100 == 0 else 1
-        return code // unit == self.code // unit
+        low, high = self.code_range(self.code)
+        return low <= code < high
 
 
 class AgencyKind(models.TextChoices):
@@ -113,6 +137,11 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
+    objects = ScopedManager["Person"]()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["name"])]
+
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
 
@@ -120,6 +149,8 @@ class Person(models.Model):
 class Household(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager["Household"]()
 
     def __str__(self) -> str:
         return f"household {self.pk}"
@@ -139,6 +170,8 @@ class Membership(models.Model):
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
+
+    objects = ScopedManager["Membership"]()
 
     class Meta:
         constraints: ClassVar = [
@@ -168,6 +201,8 @@ class HukouRecord(models.Model):
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
 
+    objects = ScopedManager["HukouRecord"]()
+
     class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -180,10 +215,19 @@ class HukouRecord(models.Model):
 
 
 class ResidencePermit(models.Model):
+    """居住证: issued for a city (the municipality or prefecture) to a resident of one of its
+    districts; the district decides which agencies' jurisdiction the holder falls in."""
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="permits")
     city = models.ForeignKey(Region, on_delete=models.PROTECT)
+    district = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     issued_on = models.DateField()
     valid_until = models.DateField()
+
+    objects = ScopedManager["ResidencePermit"]()
 
     def __str__(self) -> str:
         return f"permit of {self.person_id} in {self.city_id} until {self.valid_until}"
@@ -196,6 +240,18 @@ class Employment(models.Model):
     end = models.DateField(null=True, blank=True)
     termination_proof = models.CharField(max_length=256, blank=True)
     confirmed_by_employer = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager["Employment"]()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["person", "employer"],
+                condition=models.Q(end__isnull=True),
+                name="one_open_employment_per_employer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} at {self.employer_id} from {self.start}"
@@ -217,6 +273,10 @@ class InsuranceSpell(models.Model):
     scheme = models.CharField(max_length=32, choices=Scheme.choices)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
+    # 月缴费基数 in yuan; null for schemes without a wage base (resident pension, medical)
+    monthly_base = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    objects = ScopedManager["InsuranceSpell"]()
 
     def __str__(self) -> str:
         return f"{self.scheme} of {self.person_id} in {self.city_id} from {self.start}"
