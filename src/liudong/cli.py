@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from liudong.audit.cli import audit_app
 from liudong.rules import (
     Reform,
     RulesError,
@@ -42,6 +43,11 @@ rules_app = typer.Typer(
 population_app = typer.Typer(help="Synthetic populations.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(population_app, name="population")
+app.add_typer(audit_app, name="audit")
+demo_app = typer.Typer(help="The demo: data, accounts, TOTP codes.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+keys_app = typer.Typer(help="Production keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 errors = Console(stderr=True)
@@ -295,6 +301,71 @@ def manage(ctx: typer.Context) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liudong.site.settings")
     execute_from_command_line(["liudong manage", *ctx.args])
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo data and accounts on the first run.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes.", min=1)] = 2,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data directory (default: ./data or LIUDONG_DATA_DIR).")
+    ] = None,
+) -> None:
+    """Migrate, collect static files and serve with gunicorn; seal the audit chain meanwhile."""
+    from liudong.site import serve as server
+
+    try:
+        status = server.run(demo=demo, host=host, port=port, workers=workers, data_dir=data_dir)
+    except KeyboardInterrupt:
+        status = 130
+    raise typer.Exit(status)
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a fresh set of production keys as environment lines (keep them in a secret store)."""
+    from liudong.site import keys
+
+    fresh = keys.generate()
+    names = {
+        "secret_key": "DJANGO_SECRET_KEY",
+        "master_key": "LIUDONG_MASTER_KEY",
+        "sm2_private": "LIUDONG_SM2_PRIVATE_KEY",
+        "sm2_public": "LIUDONG_SM2_PUBLIC_KEY",
+    }
+    for field, env in names.items():
+        print(f"{env}={fresh[field]}")  # plain stdout, for an env file
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo data and accounts (once; later runs only list the accounts)."""
+    setup_django()
+    from liudong.site import demo
+
+    summary = demo.load(progress=lambda step: errors.print(f"demo data: {step} ..."))
+    for account in summary.accounts:
+        console.print(f"{account.username:<16} {account.role:<10} {account.where}")
+
+
+@demo_app.command("totp")
+def demo_totp(username: Annotated[str, typer.Argument(help="A demo staff account.")]) -> None:
+    """Print the current TOTP code of a demo account (demo and test data only)."""
+    setup_django()
+    from django.conf import settings
+
+    from liudong.site import demo
+
+    if settings.PRODUCTION:
+        raise typer.BadParameter("demo totp refuses to run with production settings")
+    try:
+        console.print(demo.totp_code(username))
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 # ---------------------------------------------------------------- catalogue

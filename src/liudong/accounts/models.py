@@ -3,6 +3,8 @@ bound to one Person after real-name verification; an employer representative to 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +37,36 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="representatives",
     )
+    # When the password was last set: staff must change theirs periodically (GB/T 22239
+    # 8.1.4.1 a); see liudong.accounts.access.password_expired.
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def needs_second_factor(self) -> bool:
         """Staff, supervisors, auditors and administrators sign in with TOTP as well."""
         return self.role in STAFF_ROLES
+
+
+class RealNameChallenge(models.Model):
+    """One attempt to bind an account to a registered person: the person matched by ID number
+    and name, and the one-time code sent to the person's registered mobile number.
+
+    Only a keyed hash of the code is stored. A challenge is used at most once, expires after
+    ``LIUDONG_REALNAME_CODE_SECONDS`` and dies after ``LIUDONG_REALNAME_MAX_ATTEMPTS`` wrong
+    codes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="realname_challenges")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    phone_masked = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"real-name challenge {self.pk} of user {self.user_id}"

@@ -1,11 +1,18 @@
-"""URLs of the accounts app."""
+"""URLs of the accounts app (namespace ``accounts``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from django.urls import path
 
-if TYPE_CHECKING:
-    from django.urls import URLPattern, URLResolver
+from liudong.accounts import views
 
 app_name = "accounts"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/verify/", views.verify_view, name="verify"),
+    path("logout/", views.logout_view, name="logout"),
+    path("signup/", views.signup_view, name="signup"),
+    path("password/", views.password_change_view, name="password_change"),
+    path("realname/", views.realname_view, name="realname"),
+    path("realname/confirm/", views.realname_confirm_view, name="realname_confirm"),
+]

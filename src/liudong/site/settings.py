@@ -11,6 +11,7 @@ IMMEDIATE transactions, synchronous=FULL), PostgreSQL with ``postgres://...``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -18,7 +19,9 @@ import environ
 from liudong.site import keys as keyring
 
 env = environ.Env()
-MODE = env.str("LIUDONG_MODE", default="demo")
+# Under pytest the default is ``test``: pytest-django imports these settings before any
+# conftest runs, so a conftest cannot choose the mode (pytest sets PYTEST_VERSION).
+MODE = env.str("LIUDONG_MODE", default="test" if "PYTEST_VERSION" in os.environ else "demo")
 if MODE not in {"demo", "production", "test"}:
     raise keyring.KeyConfigurationError(
         f"LIUDONG_MODE must be demo, production or test, not {MODE!r}"
@@ -47,7 +50,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("LIUDONG_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "liudong.site.apps.AdminConfig",  # django.contrib.admin with liudong's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    "ninja",  # the API docs page from its own static files, not a CDN
     "liudong.site.apps.SiteConfig",
     "liudong.people",
     "liudong.accounts",
@@ -148,7 +152,19 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_LOCKOUT_CALLABLE = "liudong.accounts.views.locked_out"  # the designed page, 429
+
+# Second factor (TOTP, django-otp) for staff, supervisors, auditors and administrators.
+OTP_TOTP_ISSUER = "liudong"
+LIUDONG_LOGIN_PENDING_SECONDS = 5 * 60  # between the password step and the TOTP step
+LIUDONG_TOTP_MAX_ATTEMPTS = 5  # wrong codes before the password step must be repeated
+LIUDONG_STAFF_PASSWORD_MAX_AGE_DAYS = 90  # GB/T 22239 8.1.4.1(a): staff change periodically
+
+# Real-name binding of citizens: a 6-digit code by SMS, valid 10 minutes, used once.
+LIUDONG_REALNAME_VERIFIER = env.str("LIUDONG_REALNAME_VERIFIER", default="registry")
+LIUDONG_REALNAME_CODE_SECONDS = 10 * 60
+LIUDONG_REALNAME_MAX_ATTEMPTS = 5  # wrong codes before a challenge dies
+LIUDONG_REALNAME_MAX_STARTS_PER_HOUR = 5  # challenges (and mismatches) per account per hour
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -167,6 +183,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+if MODE == "test":  # tests serve static files from the apps, without collectstatic
+    WHITENOISE_AUTOREFRESH = True
+    WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger bodies are refused with 413
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -183,6 +202,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_HTTPONLY = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # liudong
 LIUDONG_KEYS = KEYS

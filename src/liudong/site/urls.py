@@ -10,6 +10,7 @@ from liudong.site.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("staff/", views.staff_home, name="staff_home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("liudong.accounts.urls")),
     path("people/", include("liudong.people.urls")),
@@ -17,3 +18,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Unknown /api/ URLs and errors outside ninja's operations answer in the API's error shape.
+handler404 = "liudong.site.api.not_found"
+handler500 = "liudong.site.api.server_error"

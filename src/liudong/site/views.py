@@ -1,14 +1,98 @@
-"""The landing page: what liudong is and where each kind of user goes."""
+"""The home page, by role: what liudong is (signed out), a citizen's own records, an employer's
+page, and the staff home of each agency whose work queues fill as the domains land."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from liudong.accounts.access import (
+    denials_audited,
+    has_staff_role,
+    signed_in_user,
+    staff_required,
+)
+from liudong.accounts.models import Role, User
+from liudong.people.access import jurisdiction
+from liudong.people.models import Person
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
+    from django_stubs_ext import StrOrPromise
+
+    from liudong.people.models import Agency
+
+
+class Link(NamedTuple):
+    label: StrOrPromise
+    url: str
+
+
+# Pages other apps provide, by URL name; a link appears once its page exists.
+CITIZEN_PAGES = (
+    (_("我的档案"), "people:me"),
+    (_("我的家庭户"), "people:my_household"),
+    (_("我的记录"), "people:my_records"),
+)
+STAFF_PAGES = {
+    Role.STAFF: ((_("人员查询"), "people:search"), (_("登记人员"), "people:register")),
+    Role.SUPERVISOR: ((_("人员查询"), "people:search"), (_("登记人员"), "people:register")),
+    Role.AUDITOR: ((_("审计记录"), "audit:search"),),
+    Role.ADMIN: ((_("参考数据管理"), "admin:index"),),
+}
+
+
+def links(pages: tuple[tuple[StrOrPromise, str], ...]) -> list[Link]:
+    """The pages that exist, in order (a URL name that does not resolve is left out)."""
+    found = []
+    for label, name in pages:
+        try:
+            found.append(Link(label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return found
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/home.html")
+    user = request.user
+    if not isinstance(user, User):
+        return render(request, "site/home.html")
+    if has_staff_role.test(user):
+        return redirect("staff_home")
+    if user.role == Role.EMPLOYER:
+        return render(request, "site/home_employer.html", {"employer": user.employer})
+    return render(
+        request,
+        "site/home_citizen.html",
+        {"person": user.person, "links": links(CITIZEN_PAGES)},
+    )
+
+
+@denials_audited("site.staff_home")
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """The staff home of the user's agency: jurisdiction, persons in it, the work queue."""
+    user = signed_in_user(request)
+    agency = user.agency
+    context = {
+        "agency": agency,
+        "persons": _grouped(persons_in_jurisdiction(user, agency)),
+        "links": links(STAFF_PAGES.get(Role(user.role), ())),
+        "queue": [],  # filled by the domain apps as they land (applications, transfers, ...)
+    }
+    return render(request, "site/home_staff.html", context)
+
+
+def _grouped(number: int | None) -> str | None:
+    return None if number is None else f"{number:,}"
+
+
+def persons_in_jurisdiction(user: User, agency: Agency | None) -> int | None:
+    """How many registered persons the user's agency serves (the registry decides who);
+    None for roles without a jurisdiction (auditors, administrators)."""
+    if agency is None or jurisdiction(user) is None:
+        return None
+    return Person.objects.for_user(user).count()
