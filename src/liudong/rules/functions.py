@@ -67,13 +67,15 @@ _LUT_LAST = 84_005  # 2199-12-31
 
 @functools.cache
 def _ymd_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _civil(np.arange(_LUT_FIRST, _LUT_LAST + 1, dtype=np.int64))
+    year, month, day = _civil(np.arange(_LUT_FIRST, _LUT_LAST + 1, dtype=np.int64))
+    # Narrow types keep the gathered columns small (5M rows: 30 MB instead of 120 MB).
+    return year.astype(np.int32), month.astype(np.int8), day.astype(np.int8)
 
 
 def _ymd(dates: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month and day of each date: one gather from a table of 1800-2199, else by
     integer arithmetic; both several times faster than numpy's datetime unit casts."""
-    days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+    days = np.asarray(dates, dtype="datetime64[D]").view(np.int64)
     if days.size and days.min() >= _LUT_FIRST and days.max() <= _LUT_LAST:
         year, month, day = _ymd_table()
         index = days - _LUT_FIRST
@@ -115,7 +117,7 @@ def month_index(dates: Any) -> np.ndarray:
     """Months since 1970-01 (for month arithmetic on birth cohorts)."""
     year, month, _ = _ymd(dates)
     out: np.ndarray = (year - 1970) * 12 + month - 1
-    return out
+    return out.astype(np.int64, copy=False)
 
 
 def months_between(start: Any, end: Any) -> np.ndarray:
@@ -123,7 +125,7 @@ def months_between(start: Any, end: Any) -> np.ndarray:
     y0, m0, d0 = _ymd(start)
     y1, m1, d1 = _ymd(end)
     out: np.ndarray = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
-    return out
+    return out.astype(np.int64, copy=False)
 
 
 def years_between(start: Any, end: Any) -> np.ndarray:

@@ -263,7 +263,7 @@ class Simulation:
         if hit is None:
             values = np.asarray(self.read(axis, entity))
             is_region = self.system.variables[axis].vtype is REGION
-            hit = region_index(values) if is_region else values.astype(np.intp, copy=False)
+            hit = region_index(values) if is_region else values  # category codes index as-is
             self._axis_cache[(axis, entity.name)] = hit
         return hit
 
@@ -283,6 +283,8 @@ class Simulation:
                     f"must name its {child.parent.name}"
                 )
             index = _positions(rows.raw(child.parent_key), parent.raw(child.parent.key), child)
+            if len(index) < 2**31 - 1:
+                index = index.astype(np.int32)  # half the memory of a 64-bit link per row
             grouped = bool(np.all(index[1:] >= index[:-1])) if len(index) else True
             hit = (index, grouped)
             self._links[child.name] = hit
