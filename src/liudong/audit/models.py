@@ -76,3 +76,30 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.number} (to #{self.last_seq})"
+
+
+class DecisionRecord(models.Model):
+    """What a rule decided, kept so the decision can be shown as it was made and replayed.
+
+    Written by :func:`liudong.audit.decisions.decide` in the action's transaction, next to the
+    audit event that records who asked: the rule-set version (package version + content hash of
+    every rule and parameter file), the evaluation date, the inputs exactly as given to the
+    rules, every output and the explanations (schema ``liudong.explain/1``).
+    """
+
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="decision")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    rule_set = models.CharField(max_length=64)
+    as_of = models.DateField()
+    inputs = models.JSONField()
+    outputs = models.JSONField()
+    explanations = models.JSONField(default=dict)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk}: {self.action} ({self.rule_set}, as of {self.as_of})"
