@@ -22,6 +22,10 @@ from django.utils.translation import gettext as _
 from rules.predicates import Predicate
 
 from liudong.accounts.models import STAFF_ROLES, Role, User
+from liudong.audit.events import record
+from liudong.audit.models import Outcome
+from liudong.site.actions import audit_refusal
+from liudong.site.errors import ActionError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,22 +73,25 @@ def signed_in_user(request: HttpRequest) -> User:
 
 def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
     """The designed 403 page: what was refused and where to go instead (the view's
-    ``denials_audited`` wrapper writes the audit event)."""
+    ``refusals_audited`` wrapper writes the audit event)."""
     return render(request, "site/forbidden.html", {"reason": reason}, status=403)
 
 
-def denials_audited(action_name: str) -> Callable[[View], View]:
-    """One ``denied`` audit event for each 403 the view (or its role decorator) answers to a
-    signed-in user (ASVS 16.3.2). Put it outermost."""
+def refusals_audited(action_name: str) -> Callable[[View], View]:
+    """Turn refusals into pages (403/404) with exactly one ``denied`` audit event, also for
+    the role decorators' own 403 pages."""
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except ActionError as exc:
+                audit_refusal(request.user, action_name, exc)
+                return render(
+                    request, "site/forbidden.html", {"reason": exc.message}, status=exc.status
+                )
             if response.status_code == 403 and request.user.is_authenticated:
-                from liudong.audit.events import record
-                from liudong.audit.models import Outcome
-
                 record(
                     request.user, action_name, outcome=Outcome.DENIED, detail={"code": "forbidden"}
                 )

@@ -25,9 +25,9 @@ from django_otp import login as otp_login
 from liudong.accounts import actions, forms, sms
 from liudong.accounts.access import (
     citizen_required,
-    denials_audited,
     has_staff_role,
     is_verified,
+    refusals_audited,
     signed_in_user,
 )
 from liudong.accounts.middleware import ENDED, start_session
@@ -237,7 +237,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@denials_audited(actions.START_REALNAME)
+@refusals_audited(actions.START_REALNAME)
 @never_cache
 @citizen_required
 @require_http_methods(["GET", "POST"])
@@ -272,7 +272,7 @@ def _show_demo_sms(request: HttpRequest, phone_masked: str) -> None:
         )
 
 
-@denials_audited(actions.CONFIRM_REALNAME)
+@refusals_audited(actions.CONFIRM_REALNAME)
 @never_cache
 @citizen_required
 @require_http_methods(["GET", "POST"])

@@ -16,14 +16,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liudong.accounts.access import citizen_required, signed_in_user, staff_required
-from liudong.audit.events import record
-from liudong.audit.models import Outcome
+from liudong.accounts.access import (
+    citizen_required,
+    refusals_audited,
+    signed_in_user,
+    staff_required,
+)
 from liudong.people import access, actions, selectors
 from liudong.people.forms import RegisterPersonForm, SearchForm
 from liudong.site import formtokens
 from liudong.site.actions import audit_refusal
-from liudong.site.errors import AccessDeniedError, ActionError, ConflictError, InvalidInputError
+from liudong.site.errors import AccessDeniedError, ConflictError, InvalidInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,31 +38,6 @@ if TYPE_CHECKING:
     View = Callable[..., HttpResponse]
 
 REGISTER_FORM = "people.register"
-
-
-def refusals_audited(action_name: str) -> Callable[[View], View]:
-    """Turn refusals into pages (403/404) with exactly one ``denied`` audit event, also for
-    the role decorators' own 403 pages."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                response = view(request, *args, **kwargs)
-            except ActionError as exc:
-                audit_refusal(request.user, action_name, exc)
-                return render(
-                    request, "site/forbidden.html", {"reason": exc.message}, status=exc.status
-                )
-            if response.status_code == 403 and request.user.is_authenticated:
-                record(
-                    request.user, action_name, outcome=Outcome.DENIED, detail={"code": "forbidden"}
-                )
-            return response
-
-        return wrapped
-
-    return decorate
 
 
 def caseworker_required(view: View) -> View:

@@ -10,8 +10,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from liudong.accounts.access import (
-    denials_audited,
     has_staff_role,
+    refusals_audited,
     signed_in_user,
     staff_required,
 )
@@ -71,7 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@denials_audited("site.staff_home")
+@refusals_audited("site.staff_home")
 @staff_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     """The staff home of the user's agency: jurisdiction, persons in it, the work queue."""
