@@ -112,15 +112,8 @@ def dibao_eligible(
     return below & passes_asset_test & (household_size > 0)
 
 
-@dibao_eligible.since("2026-07-01", cite="SAL26 最低生活保障（条款待确认）")
-def _dibao_eligible_sal26(
-    household_income: Column,
-    household_size: Column,
-    dibao_standard: Column,
-    passes_asset_test: Column,
-) -> Column:
-    below = household_income < dibao_standard * household_size
-    return below & passes_asset_test & (household_size > 0)
+# The Social Assistance Law keeps the test's substance from 2026-07-01 (article to be confirmed).
+dibao_eligible.continues("2026-07-01", cite="SAL26 最低生活保障（条款待确认）")
 
 
 @variable(
@@ -140,11 +133,5 @@ def dibao_payment(
     return where(dibao_eligible, dibao_standard * household_size - household_income, 0)
 
 
-@dibao_payment.since("2026-07-01", cite="SAL26 最低生活保障（条款待确认）")
-def _dibao_payment_sal26(
-    dibao_eligible: Column,
-    dibao_standard: Column,
-    household_size: Column,
-    household_income: Column,
-) -> Column:
-    return where(dibao_eligible, dibao_standard * household_size - household_income, 0)
+# ... and the payment's (article to be confirmed).
+dibao_payment.continues("2026-07-01", cite="SAL26 最低生活保障（条款待确认）")

@@ -135,6 +135,15 @@ class Variable:
 
         return register
 
+    def continues(
+        self, start: str | dt.date, *, cite: object, until: str | dt.date | None = None
+    ) -> Variable:
+        """A successor in force from ``start`` that keeps the same formula under a new
+        citation (a new law that repeats the substance of the one it replaces)."""
+        if not self.formulas:
+            raise RulesError(f"{self.name} is an input: there is no formula to continue")
+        return self.since(start, cite=cite, until=until)(self.formulas[-1].func)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the latest formula directly (useful in tests of a formula alone)."""
         return self.formulas[-1].func(*args, **kwargs)
