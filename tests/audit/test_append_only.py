@@ -90,7 +90,7 @@ def test_the_migration_removes_and_restores_the_triggers() -> None:
     try:
         make_events([1])
         AuditEvent.objects.filter(seq=1).update(actor="x")  # allowed without the triggers
-        AuditEvent.objects.all().delete()
+        AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)  # later tables are gone
     finally:
         call_command("migrate", "audit", verbosity=0)
     make_events([2])
