@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("liudong.accounts.urls")),
     path("people/", include("liudong.people.urls")),
     path("audit/", include("liudong.audit.urls")),
+    path("workdays/", include("liudong.workdays.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
