@@ -31,6 +31,8 @@ from liudong.rules import (
 )
 from liudong.rules.partition import partition_tasks, run_partitioned
 from liudong.rules.summary import summarise
+from liudong.workdays.cli import calendar_app
+from liudong.workflows.cli import workflows_app
 
 app = typer.Typer(
     help="liudong 流动: rules, records and analytics for labour mobility.",
@@ -44,6 +46,8 @@ population_app = typer.Typer(help="Synthetic populations.", no_args_is_help=True
 app.add_typer(rules_app, name="rules")
 app.add_typer(population_app, name="population")
 app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(workflows_app, name="workflows")
 demo_app = typer.Typer(help="The demo: data, accounts, TOTP codes.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 keys_app = typer.Typer(help="Production keys.", no_args_is_help=True)

@@ -1,9 +1,10 @@
-"""``liudong serve``: migrate, (demo) seed once, collect static files, then serve with gunicorn
-and seal the audit chain every minute until Ctrl-C.
+"""``liudong serve``: migrate, (demo) seed once, collect static files, then serve with gunicorn,
+seal the audit chain every minute and escalate overdue cases every five minutes until Ctrl-C.
 
 gunicorn runs as a child process (``python -m gunicorn liudong.site.wsgi:application``); the
-audit sealer runs in a thread of this process, so it keeps sealing whatever the workers do and
-seals once more on the way out. Ctrl-C (SIGINT) and SIGTERM stop both cleanly.
+audit sealer and the workflow sweep run in threads of this process, so they keep working
+whatever the workers do; the sealer seals once more on the way out. Ctrl-C (SIGINT) and
+SIGTERM stop everything cleanly.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from liudong.site.demo import DemoSummary
 
 SEAL_INTERVAL_SECONDS = 60
+SWEEP_INTERVAL_SECONDS = 300
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 
@@ -58,7 +60,7 @@ def serve(options: Options) -> int:
     setup_django()
     summary = prepare(demo=options.demo)
     url = f"http://{options.host}:{options.port}/"
-    with _signals(), _sealer():
+    with _signals(), _sealer(), _sweeper():
         server = _start_gunicorn(options)
         try:
             _wait_until_listening(server, options.host, options.port)
@@ -171,6 +173,26 @@ def _sealer() -> Iterator[None]:
         target=seal_forever,
         kwargs={"interval_seconds": SEAL_INTERVAL_SECONDS, "stop_event": stop},
         name="audit-sealer",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(STOP_TIMEOUT_SECONDS)
+
+
+@contextlib.contextmanager
+def _sweeper() -> Iterator[None]:
+    """Run ``liudong.workflows.sweep.sweep_forever`` (escalate overdue cases) in a thread."""
+    from liudong.workflows.sweep import sweep_forever
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=sweep_forever,
+        kwargs={"interval_seconds": SWEEP_INTERVAL_SECONDS, "stop_event": stop},
+        name="workflow-sweep",
         daemon=True,
     )
     thread.start()

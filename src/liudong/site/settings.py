@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "liudong.people",
     "liudong.accounts",
     "liudong.audit",
+    "liudong.workdays",
+    "liudong.workflows",
 ]
 
 MIDDLEWARE = [
