@@ -336,7 +336,9 @@ def test_partitioned_run_matches_the_whole(dataset: Path) -> None:
     assert len(tasks) == 3
     parts = run_partitioned(tasks)
     whole = Simulation.from_parquet(default_system(), AS_OF, dataset)
-    assert np.array_equal(parts["household"]["dibao_payment"].to_numpy(),
-                          whole.calculate("dibao_payment"))
-    assert np.array_equal(parts["person"]["hukou_elsewhere"].to_numpy(),
-                          whole.calculate("hukou_elsewhere"))
+    assert np.array_equal(
+        parts["household"]["dibao_payment"].to_numpy(), whole.calculate("dibao_payment")
+    )
+    assert np.array_equal(
+        parts["person"]["hukou_elsewhere"].to_numpy(), whole.calculate("hukou_elsewhere")
+    )

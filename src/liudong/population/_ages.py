@@ -55,9 +55,9 @@ def age_distribution(city: int) -> Floats:
     mortality, growth = cal.vector("age.gompertz_60")
     x = np.arange(top - 59, dtype=np.float64)
     survival = np.exp(-(mortality / growth) * (np.exp(growth * x) - 1))
-    p: Floats = np.concatenate([
-        np.full(15, young / 15), np.full(45, working / 45), old * survival / survival.sum()
-    ])
+    p: Floats = np.concatenate(
+        [np.full(15, young / 15), np.full(45, working / 45), old * survival / survival.sum()]
+    )
     p /= p.sum()
     return p
 

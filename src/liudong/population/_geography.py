@@ -122,7 +122,7 @@ def _residence(counties: pl.DataFrame, cities: Sequence[int]) -> Grouped:
 
 def _origin_weights() -> dict[int, float]:
     prefix = "origin."
-    return {int(k[len(prefix):]): cal.number(k) for k in cal.TABLE if k.startswith(prefix)}
+    return {int(k[len(prefix) :]): cal.number(k) for k in cal.TABLE if k.startswith(prefix)}
 
 
 def _origins(counties: pl.DataFrame, cities: Sequence[int]) -> tuple[Grouped, Grouped]:

@@ -43,30 +43,34 @@ RETIREMENT_GROUP: Final = pl.Enum(list(RETIREMENT_GROUPS))
 EDUCATION: Final = pl.Enum(list(cal.EDUCATION_LEVELS))
 HUKOU_TYPE: Final = pl.Enum(["rural", "urban"])
 
-HOUSEHOLD_SCHEMA: Final = pl.Schema({
-    "household_id": pl.Int64(),
-    "household_region": pl.Int32(),
-    "passes_asset_test": pl.Boolean(),
-})
-PERSON_SCHEMA: Final = pl.Schema({
-    "person_id": pl.Int64(),
-    "household_id": pl.Int64(),
-    "id_number": pl.String(),
-    "name": pl.String(),
-    "sex": SEX,
-    "birth_date": pl.Date(),
-    "retirement_group": RETIREMENT_GROUP,
-    "education": EDUCATION,
-    "hukou_region": pl.Int32(),
-    "hukou_type": HUKOU_TYPE,
-    "residence_region": pl.Int32(),
-    "months_resident": pl.Int32(),
-    "si_months": pl.Int32(),
-    "has_stable_job": pl.Boolean(),
-    "has_stable_residence": pl.Boolean(),
-    "is_studying": pl.Boolean(),
-    "monthly_income": pl.Int64(),
-})
+HOUSEHOLD_SCHEMA: Final = pl.Schema(
+    {
+        "household_id": pl.Int64(),
+        "household_region": pl.Int32(),
+        "passes_asset_test": pl.Boolean(),
+    }
+)
+PERSON_SCHEMA: Final = pl.Schema(
+    {
+        "person_id": pl.Int64(),
+        "household_id": pl.Int64(),
+        "id_number": pl.String(),
+        "name": pl.String(),
+        "sex": SEX,
+        "birth_date": pl.Date(),
+        "retirement_group": RETIREMENT_GROUP,
+        "education": EDUCATION,
+        "hukou_region": pl.Int32(),
+        "hukou_type": HUKOU_TYPE,
+        "residence_region": pl.Int32(),
+        "months_resident": pl.Int32(),
+        "si_months": pl.Int32(),
+        "has_stable_job": pl.Boolean(),
+        "has_stable_residence": pl.Boolean(),
+        "is_studying": pl.Boolean(),
+        "monthly_income": pl.Int64(),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +124,14 @@ def _person_hukou(
     rows = np.flatnonzero(own)
     fresh = draw_hukou(rng, geo, city[rows], region[rows])
     hukou = Hukou(
-        homes.hukou.region[household], homes.hukou.urban[household],
+        homes.hukou.region[household],
+        homes.hukou.urban[household],
         homes.hukou.migrant[household],
     )
     hukou.region[rows], hukou.urban[rows], hukou.migrant[rows] = (
-        fresh.region, fresh.urban, fresh.migrant
+        fresh.region,
+        fresh.urban,
+        fresh.migrant,
     )
     return hukou
 
@@ -215,9 +222,11 @@ def generate_part(
     homes = draw_households(rng, geo, part.persons)
     layout = Layout.of(homes.size)
     people = _draw_people(rng, geo, homes, layout, part.as_of)
-    household = pl.DataFrame([
-        pl.Series("household_id", part.first_household + np.arange(homes.count)),
-        pl.Series("household_region", homes.region),
-        pl.Series("passes_asset_test", _asset_test(rng, homes, layout, people.work)),
-    ]).cast(HOUSEHOLD_SCHEMA)
+    household = pl.DataFrame(
+        [
+            pl.Series("household_id", part.first_household + np.arange(homes.count)),
+            pl.Series("household_region", homes.region),
+            pl.Series("passes_asset_test", _asset_test(rng, homes, layout, people.work)),
+        ]
+    ).cast(HOUSEHOLD_SCHEMA)
     return household, _person_frame(part, homes, layout, people)

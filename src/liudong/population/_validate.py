@@ -107,7 +107,9 @@ def _city_checks(people: pl.DataFrame, city: int) -> dict[str, Comparison]:
         )
     if f"census.age65.{city}" in cal.TABLE:
         checks[f"age_65_plus[{city}]"] = _compare(
-            _percent(people, _AGE >= 65), cal.number(f"census.age65.{city}"), "validation",
+            _percent(people, _AGE >= 65),
+            cal.number(f"census.age65.{city}"),
+            "validation",
             _ref(f"census.age65.{city}"),
         )
     return checks
@@ -119,20 +121,27 @@ def _pooled_checks(people: pl.DataFrame) -> dict[str, Comparison]:
     population = cal.number("census.population")
     checks = {
         "sex_ratio[all]": _compare(
-            males / max(people.height - males, 1) * 100, cal.number("census.sex_ratio"),
-            "calibration", _ref("census.sex_ratio"),
+            males / max(people.height - males, 1) * 100,
+            cal.number("census.sex_ratio"),
+            "calibration",
+            _ref("census.sex_ratio"),
         ),
         "age_65_plus[all]": _compare(
-            _percent(people, _AGE >= 65), cal.number("census.age65.national"), "validation",
+            _percent(people, _AGE >= 65),
+            cal.number("census.age65.national"),
+            "validation",
             _ref("census.age65.national"),
         ),
         "urban_share[all]": _compare(
-            _percent(people, pl.col("district")), cal.number("census.urban_share"), "validation",
+            _percent(people, pl.col("district")),
+            cal.number("census.urban_share"),
+            "validation",
             f"{_ref('census.urban_share')}; generated: residents of districts (区)",
         ),
         "separated_share[all]": _compare(
             _percent(people, pl.col("separated")),
-            cal.number("census.separated") / population * 100, "validation",
+            cal.number("census.separated") / population * 100,
+            "validation",
             f"{_ref('census.separated')} over the total; generated: hukou county ≠ residence",
         ),
     }

@@ -72,209 +72,225 @@ def _asm(value: float | tuple[float, ...], ref: str) -> Figure:
 _CENSUS = "7th census table"
 _APPROX = "approximate, recalled from the city's 7th-census bulletin, unverified"
 
-TABLE: Final[Mapping[str, Figure]] = MappingProxyType({
-    # ---------------------------------------------------------------- 7th census (source)
-    "census.population": _src(1_411_778_724, f"{_CENSUS}, 'total population' row", "validation"),
-    "census.sex_ratio": _src(105.07, f"{_CENSUS}, 'total population' row (sex ratio 105.07)"),
-    "census.urban_share": _src(63.89, f"{_CENSUS}, 'urban residents' row", "validation"),
-    "census.separated": _src(
-        492_762_506, f"{_CENSUS}, 'residence separated from hukou place' row", "validation"
-    ),
-    "census.age65.national": _src(
-        13.50, f"{_CENSUS}, 'age 0–14 / 15–59 / 60+ / 65+' row", "validation"
-    ),
-    "census.age65.110000": _src(13.30, f"{_CENSUS}, 'Beijing age …/ 65+' row", "validation"),
-    # age bands 0–14 / 15–59 / 60+ (percent)
-    "age_bands.default": _src((17.95, 63.35, 18.70), f"{_CENSUS}, 'age 0–14 / 15–59 / 60+' row"),
-    "age_bands.110000": _src((11.84, 68.53, 19.63), f"{_CENSUS}, 'Beijing age 0–14 / …' row"),
-    "age_bands.310000": _asm((9.80, 66.82, 23.38), f"Shanghai; {_APPROX}"),
-    "age_bands.440100": _asm((13.87, 74.72, 11.41), f"Guangzhou; {_APPROX}"),
-    "age_bands.510100": _asm((13.28, 68.74, 17.98), f"Chengdu; {_APPROX}"),
-    "age_bands.420100": _asm((13.0, 69.0, 18.0), f"Wuhan; {_APPROX}"),
-    "age_bands.450100": _asm((21.0, 66.0, 13.0), f"Nanning; {_APPROX}"),
-    "age_bands.540100": _asm((20.0, 72.0, 8.0), f"Lhasa; {_APPROX}"),
-    # single-year shape: flat inside 0–14 and 15–59; Gompertz survival from 60
-    "age.max": _asm(100, "oldest age generated; the 100+ tail is folded into 100"),
-    "age.gompertz_60": _asm(
-        (0.010, 0.10),
-        "mortality at 60 (per year) and its growth rate: shape of ages 60+ inside the band; "
-        "not tuned to the 65+ share, which stays a validation figure",
-    ),
-    # education per 100,000: none / primary / junior sec. / senior sec. / college+ (percent)
-    "education.default": _src(
-        (10.171, 24.767, 34.507, 15.088, 15.467),
-        f"{_CENSUS}, 'education per 100,000' row (none = 100,000 minus the four levels)",
-    ),
-    "college_share.110000": _src(41.980, f"{_CENSUS}, 'college+ per 100,000: Beijing'"),
-    "college_share.310000": _src(33.872, f"{_CENSUS}, 'college+ per 100,000: Shanghai'"),
-    "below_college.110000": _asm(
-        (6.635, 10.503, 23.289, 17.593), f"Beijing none / primary / junior / senior; {_APPROX}"
-    ),
-    "below_college.310000": _asm(
-        (6.244, 11.929, 28.935, 19.020), f"Shanghai none / primary / junior / senior; {_APPROX}"
-    ),
-    "college_share.440100": _asm(27.28, f"Guangzhou college+; {_APPROX}"),
-    "college_share.420100": _asm(33.87, f"Wuhan college+; {_APPROX}"),
-    "college_share.510100": _asm(25.58, f"Chengdu college+; {_APPROX}"),
-    "college_share.450100": _asm(20.0, f"Nanning college+; {_APPROX}"),
-    "college_share.540100": _asm(20.0, f"Lhasa college+; {_APPROX}"),
-    "college_share.360200": _asm(13.0, "Jingdezhen college+: a little below the national 15.5"),
-    # split of college+ into junior college / bachelor / master / doctor (percent of college+)
-    "college_split.default": _asm(
-        (51.0, 44.0, 4.5, 0.5), "national split of college+: 专科 a little over half"
-    ),
-    "college_split.110000": _asm((30.0, 52.0, 14.0, 4.0), "Beijing: many graduates"),
-    "college_split.310000": _asm((35.0, 50.0, 12.0, 3.0), "Shanghai: many graduates"),
-    "education.latent": _asm(
-        (0.045, 0.6, 0.4, 50.0),
-        "ordinal model of adult attainment: loss per year of age above 25, gain for urban "
-        "hukou, loss for women above the given age (older cohorts); ranks, not levels, are "
-        "used: the calibrated shares are hit exactly",
-    ),
-    "education.senior_enrolment": _asm(90.0, "share of ages 15–17 in senior secondary school"),
-    "education.min_age": _asm(
-        (18.0, 18.0, 22.0, 25.0), "youngest age for junior college / bachelor / master / doctor"
-    ),
-    "studying.college": _asm(85.0, "share of ages 18–22 with (some) college who are students"),
-    "studying.graduate": _asm(50.0, "share of ages 22–29 with a master's or doctorate studying"),
-    # sex and retirement group
-    "retirement.women_55": _asm(35.0, "women under the cadre age 55 (others 50)"),
-    "names.single_given": _asm(
-        20.0,
-        "given names taken whole from Faker's list (one character, or its few two-character "
-        "names); the others join two one-character names",
-    ),
-    # cities: weights, migrants, hukou
-    "city.population.110000": _asm(21.89, f"resident population, million; {_APPROX}"),
-    "city.population.310000": _asm(24.87, f"resident population, million; {_APPROX}"),
-    "city.population.440100": _asm(18.68, f"resident population, million; {_APPROX}"),
-    "city.population.510100": _asm(20.94, f"resident population, million; {_APPROX}"),
-    "city.population.420100": _asm(12.33, f"resident population, million; {_APPROX}"),
-    "city.population.450100": _asm(8.74, f"resident population, million; {_APPROX}"),
-    "city.population.540100": _asm(
-        0.87, "resident population, million: liudong.regions census2020.csv (867,891)"
-    ),
-    "city.population.360200": _asm(1.62, f"resident population, million; {_APPROX}"),
-    "migrant_share.default": _asm(15.0, "hukou outside the city: small cities"),
-    "migrant_share.110000": _asm(38.0, f"Beijing: 8.4 of 21.9 million from elsewhere; {_APPROX}"),
-    "migrant_share.310000": _asm(
-        42.0, f"Shanghai: 10.5 of 24.9 million from elsewhere; {_APPROX}"
-    ),
-    "migrant_share.440100": _asm(50.0, "Guangzhou: about half from elsewhere"),
-    "migrant_share.510100": _asm(35.0, "Chengdu"),
-    "migrant_share.420100": _asm(30.0, "Wuhan"),
-    "migrant_share.450100": _asm(28.0, "Nanning"),
-    "migrant_share.540100": _asm(35.0, "Lhasa"),
-    "same_province.default": _asm(70.0, "migrants from elsewhere in the city's own province"),
-    "same_province.110000": _asm(0.0, "a municipality is its own province"),
-    "same_province.310000": _asm(0.0, "a municipality is its own province"),
-    "same_province.440100": _asm(45.0, "Guangzhou: many from the rest of Guangdong"),
-    "same_province.510100": _asm(75.0, "Chengdu: mostly from the rest of Sichuan"),
-    "same_province.420100": _asm(75.0, "Wuhan: mostly from the rest of Hubei"),
-    "same_province.450100": _asm(80.0, "Nanning: mostly from the rest of Guangxi"),
-    "same_province.540100": _asm(45.0, "Lhasa: half from the rest of Tibet"),
-    "same_province.360200": _asm(80.0, "Jingdezhen: mostly from the rest of Jiangxi"),
-    # inter-provincial origin weights (relative), by province code
-    "origin.410000": _asm(14.0, "Henan: the largest sender"),
-    "origin.340000": _asm(11.0, "Anhui"),
-    "origin.510000": _asm(9.0, "Sichuan"),
-    "origin.130000": _asm(8.0, "Hebei"),
-    "origin.430000": _asm(8.0, "Hunan"),
-    "origin.370000": _asm(6.0, "Shandong"),
-    "origin.420000": _asm(6.0, "Hubei"),
-    "origin.320000": _asm(5.0, "Jiangsu"),
-    "origin.360000": _asm(5.0, "Jiangxi"),
-    "origin.450000": _asm(4.0, "Guangxi"),
-    "origin.520000": _asm(4.0, "Guizhou"),
-    "origin.500000": _asm(4.0, "Chongqing"),
-    "origin.230000": _asm(3.0, "Heilongjiang"),
-    "origin.610000": _asm(3.0, "Shaanxi"),
-    "origin.620000": _asm(3.0, "Gansu"),
-    "origin.140000": _asm(2.0, "Shanxi"),
-    "origin.220000": _asm(2.0, "Jilin"),
-    "origin.210000": _asm(2.0, "Liaoning"),
-    "origin.150000": _asm(1.0, "Inner Mongolia"),
-    "origin.350000": _asm(1.0, "Fujian"),
-    "origin.440000": _asm(1.0, "Guangdong"),
-    "origin.330000": _asm(1.0, "Zhejiang"),
-    "origin.530000": _asm(1.0, "Yunnan"),
-    "origin.630000": _asm(0.5, "Qinghai"),
-    "origin.640000": _asm(0.5, "Ningxia"),
-    "origin.540000": _asm(0.3, "Tibet"),
-    "origin.650000": _asm(0.5, "Xinjiang"),
-    "origin.460000": _asm(0.3, "Hainan"),
-    "origin.120000": _asm(0.5, "Tianjin"),
-    "origin.110000": _asm(0.3, "Beijing"),
-    "origin.310000": _asm(0.3, "Shanghai"),
-    "county.district_weight": _asm(2.0, "weight of a district (区) against a county (县, 市)"),
-    "hukou.same_county": _asm(70.0, "locals whose hukou county is the county they live in"),
-    "hukou.member_own": _asm(8.0, "members whose hukou differs from the household's"),
-    "urban_hukou.default": _asm(60.0, "urban hukou among locals living in a district"),
-    "urban_hukou.110000": _asm(85.0, "Beijing locals in districts"),
-    "urban_hukou.310000": _asm(88.0, "Shanghai locals in districts"),
-    "urban_hukou.440100": _asm(80.0, "Guangzhou locals in districts"),
-    "urban_hukou.420100": _asm(75.0, "Wuhan locals in districts"),
-    "urban_hukou.510100": _asm(70.0, "Chengdu locals in districts"),
-    "urban_hukou.county": _asm(35.0, "urban hukou among locals living in a county or county-city"),
-    "urban_hukou.migrant": _asm(30.0, "urban hukou among migrants (most hold rural hukou)"),
-    # households
-    "household.size": _asm(
-        (25.4, 29.7, 20.9, 13.2, 10.8),
-        "households of 1 / 2 / 3 / 4 / 5 persons (5 stands for 5+), near the 2020 census",
-    ),
-    "household.child_slot_weight": _asm(
-        (1.0, 6.0),
-        "how strongly children go to the second member's place (a spouse's, usually) against "
-        "the third and later places",
-    ),
-    "household.parent_gap": _asm((28.0, 4.0), "mean and sd of a parent's age minus a child's"),
-    "household.sibling_sd": _asm(3.0, "sd (years) of children's ages around their family's"),
-    "household.spouse_gap": _asm((-1.0, 3.0), "mean and sd of a spouse's age minus the head's"),
-    "household.stable_residence": _asm((92.0, 60.0), "legal stable residence: locals, migrants"),
-    # residence and social insurance
-    "months.migrant": _asm((60.0, 1.0), "months in the city of migrants: log-normal median, sigma"),
-    "months.local_moved": _asm((25.0, 120.0), "locals who moved in: percent, median months"),
-    "si.coverage": _asm((85.0, 55.0), "workers insured in the city (%): locals, migrants"),
-    # work and income
-    "employment.rate": _asm(
-        (50.0, 60.0, 70.0, 75.0, 82.0, 88.0, 92.0, 92.0),
-        "stable job among working-age non-students, by education level (lowest first)",
-    ),
-    "income.median": _asm(
-        (2500.0, 3000.0, 3800.0, 4500.0, 5500.0, 7500.0, 11000.0, 14000.0),
-        "median monthly wage (yuan) of a 45-year-old worker by education level",
-    ),
-    "income.sigma": _asm(0.55, "log-normal sigma of wages"),
-    "income.age_curve": _asm(
-        (45.0, 0.0006), "wages peak at this age; log-wage loses this times (age - peak)^2"
-    ),
-    "income.informal": _asm(
-        (65.0, 2500.0),
-        "working-age adults without a stable job who earn informally (gig, casual, family "
-        "business): percent, median yuan before the city factor",
-    ),
-    "income.city_factor.default": _asm(0.8, "wage level against a national big-city median"),
-    "income.city_factor.110000": _asm(1.5, "Beijing"),
-    "income.city_factor.310000": _asm(1.5, "Shanghai"),
-    "income.city_factor.440100": _asm(1.25, "Guangzhou"),
-    "income.city_factor.420100": _asm(1.0, "Wuhan"),
-    "income.city_factor.510100": _asm(0.95, "Chengdu"),
-    "income.city_factor.450100": _asm(0.85, "Nanning"),
-    "income.city_factor.540100": _asm(0.95, "Lhasa"),
-    "income.city_factor.360200": _asm(0.7, "Jingdezhen"),
-    "pension.median": _asm(
-        (3500.0, 400.0),
-        "median monthly pension before the city factor, urban hukou (employees' scheme) and "
-        "rural hukou (residents' scheme, a few hundred yuan)",
-    ),
-    "pension.sigma": _asm(0.4, "log-normal sigma of pensions"),
-    "pension.none": _asm(5.0, "retired-age persons without any pension"),
-    "asset_test.pass": _asm(
-        (78.0, 92.0, 1000.0),
-        "households passing the asset test: per-capita income below the threshold (yuan), "
-        "at or above it; about 90% overall",
-    ),
-})
+TABLE: Final[Mapping[str, Figure]] = MappingProxyType(
+    {
+        # ---------------------------------------------------------------- 7th census (source)
+        "census.population": _src(
+            1_411_778_724, f"{_CENSUS}, 'total population' row", "validation"
+        ),
+        "census.sex_ratio": _src(105.07, f"{_CENSUS}, 'total population' row (sex ratio 105.07)"),
+        "census.urban_share": _src(63.89, f"{_CENSUS}, 'urban residents' row", "validation"),
+        "census.separated": _src(
+            492_762_506, f"{_CENSUS}, 'residence separated from hukou place' row", "validation"
+        ),
+        "census.age65.national": _src(
+            13.50, f"{_CENSUS}, 'age 0–14 / 15–59 / 60+ / 65+' row", "validation"
+        ),
+        "census.age65.110000": _src(13.30, f"{_CENSUS}, 'Beijing age …/ 65+' row", "validation"),
+        # age bands 0–14 / 15–59 / 60+ (percent)
+        "age_bands.default": _src(
+            (17.95, 63.35, 18.70), f"{_CENSUS}, 'age 0–14 / 15–59 / 60+' row"
+        ),
+        "age_bands.110000": _src((11.84, 68.53, 19.63), f"{_CENSUS}, 'Beijing age 0–14 / …' row"),
+        "age_bands.310000": _asm((9.80, 66.82, 23.38), f"Shanghai; {_APPROX}"),
+        "age_bands.440100": _asm((13.87, 74.72, 11.41), f"Guangzhou; {_APPROX}"),
+        "age_bands.510100": _asm((13.28, 68.74, 17.98), f"Chengdu; {_APPROX}"),
+        "age_bands.420100": _asm((13.0, 69.0, 18.0), f"Wuhan; {_APPROX}"),
+        "age_bands.450100": _asm((21.0, 66.0, 13.0), f"Nanning; {_APPROX}"),
+        "age_bands.540100": _asm((20.0, 72.0, 8.0), f"Lhasa; {_APPROX}"),
+        # single-year shape: flat inside 0–14 and 15–59; Gompertz survival from 60
+        "age.max": _asm(100, "oldest age generated; the 100+ tail is folded into 100"),
+        "age.gompertz_60": _asm(
+            (0.010, 0.10),
+            "mortality at 60 (per year) and its growth rate: shape of ages 60+ inside the band; "
+            "not tuned to the 65+ share, which stays a validation figure",
+        ),
+        # education per 100,000: none / primary / junior sec. / senior sec. / college+ (percent)
+        "education.default": _src(
+            (10.171, 24.767, 34.507, 15.088, 15.467),
+            f"{_CENSUS}, 'education per 100,000' row (none = 100,000 minus the four levels)",
+        ),
+        "college_share.110000": _src(41.980, f"{_CENSUS}, 'college+ per 100,000: Beijing'"),
+        "college_share.310000": _src(33.872, f"{_CENSUS}, 'college+ per 100,000: Shanghai'"),
+        "below_college.110000": _asm(
+            (6.635, 10.503, 23.289, 17.593), f"Beijing none / primary / junior / senior; {_APPROX}"
+        ),
+        "below_college.310000": _asm(
+            (6.244, 11.929, 28.935, 19.020), f"Shanghai none / primary / junior / senior; {_APPROX}"
+        ),
+        "college_share.440100": _asm(27.28, f"Guangzhou college+; {_APPROX}"),
+        "college_share.420100": _asm(33.87, f"Wuhan college+; {_APPROX}"),
+        "college_share.510100": _asm(25.58, f"Chengdu college+; {_APPROX}"),
+        "college_share.450100": _asm(20.0, f"Nanning college+; {_APPROX}"),
+        "college_share.540100": _asm(20.0, f"Lhasa college+; {_APPROX}"),
+        "college_share.360200": _asm(13.0, "Jingdezhen college+: a little below the national 15.5"),
+        # split of college+ into junior college / bachelor / master / doctor (percent of college+)
+        "college_split.default": _asm(
+            (51.0, 44.0, 4.5, 0.5), "national split of college+: 专科 a little over half"
+        ),
+        "college_split.110000": _asm((30.0, 52.0, 14.0, 4.0), "Beijing: many graduates"),
+        "college_split.310000": _asm((35.0, 50.0, 12.0, 3.0), "Shanghai: many graduates"),
+        "education.latent": _asm(
+            (0.045, 0.6, 0.4, 50.0),
+            "ordinal model of adult attainment: loss per year of age above 25, gain for urban "
+            "hukou, loss for women above the given age (older cohorts); ranks, not levels, are "
+            "used: the calibrated shares are hit exactly",
+        ),
+        "education.senior_enrolment": _asm(90.0, "share of ages 15–17 in senior secondary school"),
+        "education.min_age": _asm(
+            (18.0, 18.0, 22.0, 25.0), "youngest age for junior college / bachelor / master / doctor"
+        ),
+        "studying.college": _asm(85.0, "share of ages 18–22 with (some) college who are students"),
+        "studying.graduate": _asm(
+            50.0, "share of ages 22–29 with a master's or doctorate studying"
+        ),
+        # sex and retirement group
+        "retirement.women_55": _asm(35.0, "women under the cadre age 55 (others 50)"),
+        "names.single_given": _asm(
+            20.0,
+            "given names taken whole from Faker's list (one character, or its few two-character "
+            "names); the others join two one-character names",
+        ),
+        # cities: weights, migrants, hukou
+        "city.population.110000": _asm(21.89, f"resident population, million; {_APPROX}"),
+        "city.population.310000": _asm(24.87, f"resident population, million; {_APPROX}"),
+        "city.population.440100": _asm(18.68, f"resident population, million; {_APPROX}"),
+        "city.population.510100": _asm(20.94, f"resident population, million; {_APPROX}"),
+        "city.population.420100": _asm(12.33, f"resident population, million; {_APPROX}"),
+        "city.population.450100": _asm(8.74, f"resident population, million; {_APPROX}"),
+        "city.population.540100": _asm(
+            0.87, "resident population, million: liudong.regions census2020.csv (867,891)"
+        ),
+        "city.population.360200": _asm(1.62, f"resident population, million; {_APPROX}"),
+        "migrant_share.default": _asm(15.0, "hukou outside the city: small cities"),
+        "migrant_share.110000": _asm(
+            38.0, f"Beijing: 8.4 of 21.9 million from elsewhere; {_APPROX}"
+        ),
+        "migrant_share.310000": _asm(
+            42.0, f"Shanghai: 10.5 of 24.9 million from elsewhere; {_APPROX}"
+        ),
+        "migrant_share.440100": _asm(50.0, "Guangzhou: about half from elsewhere"),
+        "migrant_share.510100": _asm(35.0, "Chengdu"),
+        "migrant_share.420100": _asm(30.0, "Wuhan"),
+        "migrant_share.450100": _asm(28.0, "Nanning"),
+        "migrant_share.540100": _asm(35.0, "Lhasa"),
+        "same_province.default": _asm(70.0, "migrants from elsewhere in the city's own province"),
+        "same_province.110000": _asm(0.0, "a municipality is its own province"),
+        "same_province.310000": _asm(0.0, "a municipality is its own province"),
+        "same_province.440100": _asm(45.0, "Guangzhou: many from the rest of Guangdong"),
+        "same_province.510100": _asm(75.0, "Chengdu: mostly from the rest of Sichuan"),
+        "same_province.420100": _asm(75.0, "Wuhan: mostly from the rest of Hubei"),
+        "same_province.450100": _asm(80.0, "Nanning: mostly from the rest of Guangxi"),
+        "same_province.540100": _asm(45.0, "Lhasa: half from the rest of Tibet"),
+        "same_province.360200": _asm(80.0, "Jingdezhen: mostly from the rest of Jiangxi"),
+        # inter-provincial origin weights (relative), by province code
+        "origin.410000": _asm(14.0, "Henan: the largest sender"),
+        "origin.340000": _asm(11.0, "Anhui"),
+        "origin.510000": _asm(9.0, "Sichuan"),
+        "origin.130000": _asm(8.0, "Hebei"),
+        "origin.430000": _asm(8.0, "Hunan"),
+        "origin.370000": _asm(6.0, "Shandong"),
+        "origin.420000": _asm(6.0, "Hubei"),
+        "origin.320000": _asm(5.0, "Jiangsu"),
+        "origin.360000": _asm(5.0, "Jiangxi"),
+        "origin.450000": _asm(4.0, "Guangxi"),
+        "origin.520000": _asm(4.0, "Guizhou"),
+        "origin.500000": _asm(4.0, "Chongqing"),
+        "origin.230000": _asm(3.0, "Heilongjiang"),
+        "origin.610000": _asm(3.0, "Shaanxi"),
+        "origin.620000": _asm(3.0, "Gansu"),
+        "origin.140000": _asm(2.0, "Shanxi"),
+        "origin.220000": _asm(2.0, "Jilin"),
+        "origin.210000": _asm(2.0, "Liaoning"),
+        "origin.150000": _asm(1.0, "Inner Mongolia"),
+        "origin.350000": _asm(1.0, "Fujian"),
+        "origin.440000": _asm(1.0, "Guangdong"),
+        "origin.330000": _asm(1.0, "Zhejiang"),
+        "origin.530000": _asm(1.0, "Yunnan"),
+        "origin.630000": _asm(0.5, "Qinghai"),
+        "origin.640000": _asm(0.5, "Ningxia"),
+        "origin.540000": _asm(0.3, "Tibet"),
+        "origin.650000": _asm(0.5, "Xinjiang"),
+        "origin.460000": _asm(0.3, "Hainan"),
+        "origin.120000": _asm(0.5, "Tianjin"),
+        "origin.110000": _asm(0.3, "Beijing"),
+        "origin.310000": _asm(0.3, "Shanghai"),
+        "county.district_weight": _asm(2.0, "weight of a district (区) against a county (县, 市)"),
+        "hukou.same_county": _asm(70.0, "locals whose hukou county is the county they live in"),
+        "hukou.member_own": _asm(8.0, "members whose hukou differs from the household's"),
+        "urban_hukou.default": _asm(60.0, "urban hukou among locals living in a district"),
+        "urban_hukou.110000": _asm(85.0, "Beijing locals in districts"),
+        "urban_hukou.310000": _asm(88.0, "Shanghai locals in districts"),
+        "urban_hukou.440100": _asm(80.0, "Guangzhou locals in districts"),
+        "urban_hukou.420100": _asm(75.0, "Wuhan locals in districts"),
+        "urban_hukou.510100": _asm(70.0, "Chengdu locals in districts"),
+        "urban_hukou.county": _asm(
+            35.0, "urban hukou among locals living in a county or county-city"
+        ),
+        "urban_hukou.migrant": _asm(30.0, "urban hukou among migrants (most hold rural hukou)"),
+        # households
+        "household.size": _asm(
+            (25.4, 29.7, 20.9, 13.2, 10.8),
+            "households of 1 / 2 / 3 / 4 / 5 persons (5 stands for 5+), near the 2020 census",
+        ),
+        "household.child_slot_weight": _asm(
+            (1.0, 6.0),
+            "how strongly children go to the second member's place (a spouse's, usually) against "
+            "the third and later places",
+        ),
+        "household.parent_gap": _asm((28.0, 4.0), "mean and sd of a parent's age minus a child's"),
+        "household.sibling_sd": _asm(3.0, "sd (years) of children's ages around their family's"),
+        "household.spouse_gap": _asm((-1.0, 3.0), "mean and sd of a spouse's age minus the head's"),
+        "household.stable_residence": _asm(
+            (92.0, 60.0), "legal stable residence: locals, migrants"
+        ),
+        # residence and social insurance
+        "months.migrant": _asm(
+            (60.0, 1.0), "months in the city of migrants: log-normal median, sigma"
+        ),
+        "months.local_moved": _asm((25.0, 120.0), "locals who moved in: percent, median months"),
+        "si.coverage": _asm((85.0, 55.0), "workers insured in the city (%): locals, migrants"),
+        # work and income
+        "employment.rate": _asm(
+            (50.0, 60.0, 70.0, 75.0, 82.0, 88.0, 92.0, 92.0),
+            "stable job among working-age non-students, by education level (lowest first)",
+        ),
+        "income.median": _asm(
+            (2500.0, 3000.0, 3800.0, 4500.0, 5500.0, 7500.0, 11000.0, 14000.0),
+            "median monthly wage (yuan) of a 45-year-old worker by education level",
+        ),
+        "income.sigma": _asm(0.55, "log-normal sigma of wages"),
+        "income.age_curve": _asm(
+            (45.0, 0.0006), "wages peak at this age; log-wage loses this times (age - peak)^2"
+        ),
+        "income.informal": _asm(
+            (65.0, 2500.0),
+            "working-age adults without a stable job who earn informally (gig, casual, family "
+            "business): percent, median yuan before the city factor",
+        ),
+        "income.city_factor.default": _asm(0.8, "wage level against a national big-city median"),
+        "income.city_factor.110000": _asm(1.5, "Beijing"),
+        "income.city_factor.310000": _asm(1.5, "Shanghai"),
+        "income.city_factor.440100": _asm(1.25, "Guangzhou"),
+        "income.city_factor.420100": _asm(1.0, "Wuhan"),
+        "income.city_factor.510100": _asm(0.95, "Chengdu"),
+        "income.city_factor.450100": _asm(0.85, "Nanning"),
+        "income.city_factor.540100": _asm(0.95, "Lhasa"),
+        "income.city_factor.360200": _asm(0.7, "Jingdezhen"),
+        "pension.median": _asm(
+            (3500.0, 400.0),
+            "median monthly pension before the city factor, urban hukou (employees' scheme) and "
+            "rural hukou (residents' scheme, a few hundred yuan)",
+        ),
+        "pension.sigma": _asm(0.4, "log-normal sigma of pensions"),
+        "pension.none": _asm(5.0, "retired-age persons without any pension"),
+        "asset_test.pass": _asm(
+            (78.0, 92.0, 1000.0),
+            "households passing the asset test: per-capita income below the threshold (yuan), "
+            "at or above it; about 90% overall",
+        ),
+    }
+)
 
 
 def age_bands(city: int) -> tuple[float, float, float]:
