@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
     from types import FrameType
 
@@ -159,40 +159,28 @@ def _signals() -> Iterator[None]:
             signal.signal(signum, restored)
 
 
-@contextlib.contextmanager
-def _sealer() -> Iterator[None]:
-    """Run ``liudong.audit.chain.seal_forever`` in a thread; seal once more when leaving."""
-    try:
-        from liudong.audit.chain import seal_forever
-    except ImportError:
-        console.print("[yellow]the audit sealer is not available in this version[/]")
-        yield
-        return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=seal_forever,
-        kwargs={"interval_seconds": SEAL_INTERVAL_SECONDS, "stop_event": stop},
-        name="audit-sealer",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(STOP_TIMEOUT_SECONDS)
+def _sealer() -> contextlib.AbstractContextManager[None]:
+    """Seal the audit chain periodically (``seal_forever`` seals once more when stopped)."""
+    from liudong.audit.chain import seal_forever
+
+    return _periodic(seal_forever, SEAL_INTERVAL_SECONDS, "audit-sealer")
 
 
-@contextlib.contextmanager
-def _sweeper() -> Iterator[None]:
-    """Run ``liudong.workflows.sweep.sweep_forever`` (escalate overdue cases) in a thread."""
+def _sweeper() -> contextlib.AbstractContextManager[None]:
+    """Escalate overdue workflow cases periodically."""
     from liudong.workflows.sweep import sweep_forever
 
+    return _periodic(sweep_forever, SWEEP_INTERVAL_SECONDS, "workflow-sweep")
+
+
+@contextlib.contextmanager
+def _periodic(loop: Callable[..., None], interval_seconds: int, name: str) -> Iterator[None]:
+    """Run ``loop(interval_seconds=..., stop_event=...)`` in a daemon thread while inside."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=sweep_forever,
-        kwargs={"interval_seconds": SWEEP_INTERVAL_SECONDS, "stop_event": stop},
-        name="workflow-sweep",
+        target=loop,
+        kwargs={"interval_seconds": interval_seconds, "stop_event": stop},
+        name=name,
         daemon=True,
     )
     thread.start()
