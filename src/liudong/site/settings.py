@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "liudong.audit",
     "liudong.workdays",
     "liudong.workflows",
+    "liudong.evidence",
+    "liudong.notifications",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +217,24 @@ LIUDONG_CHECKPOINT_DIR = Path(
 )
 LIUDONG_SMS_GATEWAY = env.str("LIUDONG_SMS_GATEWAY", default="fake" if not PRODUCTION else "")
 LIUDONG_SMS_GATEWAY_URL = env.str("LIUDONG_SMS_GATEWAY_URL", default="")
+
+# Mail (liudong.notifications): printed to the console in demo, SMTP from the environment in
+# production (LIUDONG_EMAIL_HOST etc.); tests use Django's in-memory outbox (locmem).
+EMAIL_BACKEND = env.str(
+    "LIUDONG_EMAIL_BACKEND",
+    default={
+        "production": "django.core.mail.backends.smtp.EmailBackend",
+        "test": "django.core.mail.backends.locmem.EmailBackend",
+    }.get(MODE, "django.core.mail.backends.console.EmailBackend"),
+)
+EMAIL_HOST = env.str("LIUDONG_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("LIUDONG_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("LIUDONG_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("LIUDONG_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("LIUDONG_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("LIUDONG_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("LIUDONG_EMAIL_FROM", default="liudong@localhost")
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,8 @@ urlpatterns = [
     path("people/", include("liudong.people.urls")),
     path("audit/", include("liudong.audit.urls")),
     path("workdays/", include("liudong.workdays.urls")),
+    path("evidence/", include("liudong.evidence.urls")),
+    path("notifications/", include("liudong.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
