@@ -348,7 +348,7 @@ class CompiledParameter:
     def indices(self, axis_values: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
         """Positions along each axis: compact region indices, or category codes."""
         return tuple(
-            region_index(v) if is_region else v.astype(np.intp, copy=False)
+            axis_positions(v, is_region)
             for v, is_region in zip(axis_values, self.region_axes, strict=True)
         )
 
@@ -403,6 +403,11 @@ class CompiledParameter:
             f"({len(bad)} rows). Its values start on {earliest} (file {self.param.file}); "
             f"evaluate at a later date or add a dated value for that jurisdiction."
         )
+
+
+def axis_positions(values: np.ndarray, is_region: bool) -> np.ndarray:
+    """Positions along a parameter axis: compact region indices, or the category codes."""
+    return region_index(values) if is_region else np.asarray(values)
 
 
 def region_index(codes: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import polars as pl
 
 from liudong.rules.errors import InputError
 from liudong.rules.reforms import Reform
-from liudong.rules.simulation import Simulation
+from liudong.rules.simulation import Simulation, present_columns
 from liudong.rules.system import DOMAINS, RuleSystem, default_system
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def run_partition(task: PartitionTask) -> dict[str, pl.DataFrame]:
     system = _system(task.modules)
     wanted = system.columns_for(task.variables)
     frames = {
-        entity: pl.read_parquet(path, columns=_present(path, wanted.get(entity, set())))
+        entity: pl.read_parquet(path, columns=present_columns(path, wanted.get(entity, set())))
         for entity, path in task.files
     }
     reform = Reform.from_json(task.reform) if task.reform else None
@@ -75,10 +75,6 @@ def run_partition(task: PartitionTask) -> dict[str, pl.DataFrame]:
             ]
             result[entity] = frame.with_columns(extra)
     return result
-
-
-def _present(path: str, columns: set[str]) -> list[str]:
-    return [c for c in pl.read_parquet_schema(path) if c in columns]
 
 
 def partition_tasks(

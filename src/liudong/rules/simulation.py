@@ -17,7 +17,7 @@ import polars as pl
 
 from liudong.rules.errors import DtypeError, InputError, MissingInputError, RulesError
 from liudong.rules.functions import Members
-from liudong.rules.parameters import region_index
+from liudong.rules.parameters import axis_positions
 from liudong.rules.types import REGION
 from liudong.rules.variables import AS_OF
 
@@ -154,7 +154,9 @@ class Simulation:
             folder = Path(directory) / entity.name
             if folder.is_dir():
                 files = sorted(folder.glob("*.parquet"))
-                columns = _present(files[0], wanted[entity.name]) if wanted and files else None
+                columns = (
+                    present_columns(files[0], wanted[entity.name]) if wanted and files else None
+                )
                 frames[entity.name] = pl.read_parquet(files, columns=columns)
         if not frames:
             raise InputError(f"{directory} has no entity folders (person/, household/)")
@@ -262,8 +264,7 @@ class Simulation:
         hit = self._axis_cache.get((axis, entity.name))
         if hit is None:
             values = np.asarray(self.read(axis, entity))
-            is_region = self.system.variables[axis].vtype is REGION
-            hit = region_index(values) if is_region else values  # category codes index as-is
+            hit = axis_positions(values, self.system.variables[axis].vtype is REGION)
             self._axis_cache[(axis, entity.name)] = hit
         return hit
 
@@ -359,7 +360,7 @@ class Simulation:
         return int(hits[0])
 
 
-def _present(path: Path, columns: set[str]) -> list[str]:
+def present_columns(path: Path | str, columns: set[str]) -> list[str]:
     """The asked columns that the Parquet file has, in the file's order."""
     return [c for c in pl.read_parquet_schema(path) if c in columns]
 
