@@ -31,6 +31,7 @@ from liudong.rules import (
 )
 from liudong.rules.partition import partition_tasks, run_partitioned
 from liudong.rules.summary import summarise
+from liudong.tasks.cli import tasks_app, worker_command
 from liudong.workdays.cli import calendar_app
 from liudong.workflows.cli import workflows_app
 
@@ -48,6 +49,8 @@ app.add_typer(population_app, name="population")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(tasks_app, name="tasks")
+app.command("worker")(worker_command)
 demo_app = typer.Typer(help="The demo: data, accounts, TOTP codes.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 keys_app = typer.Typer(help="Production keys.", no_args_is_help=True)

@@ -39,6 +39,7 @@ from liudong.site.errors import (
     UnauthenticatedError,
 )
 from liudong.site.models import IdempotencyRecord
+from liudong.tasks.api import router as tasks_router
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -307,6 +308,7 @@ def idempotent(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
 
 api.add_decorator(idempotent, mode="view")
 api.add_router("/people/", people_router)
+api.add_router("/tasks/", tasks_router)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,21 +1,25 @@
-"""``liudong serve``: migrate, (demo) seed once, collect static files, then serve with gunicorn,
-seal the audit chain every minute and escalate overdue cases every five minutes until Ctrl-C.
+"""``liudong serve``: migrate, (demo) seed once, collect static files, then serve with gunicorn
+and run background tasks and the periodic jobs (audit sealing every minute, the escalation
+sweep every five minutes, ...: ``liudong.tasks.schedule``) until Ctrl-C.
 
 gunicorn runs as a child process (``python -m gunicorn liudong.site.wsgi:application``); the
-audit sealer and the workflow sweep run in threads of this process, so they keep working
-whatever the workers do; the sealer seals once more on the way out. Ctrl-C (SIGINT) and
-SIGTERM stop everything cleanly.
+task worker (``liudong.tasks.worker``, the same as ``liudong worker``) runs in a thread of
+this process, which otherwise only waits for gunicorn: a thread costs no second interpreter
+and Django start-up, shares the signal handling here and stops with an event; a task that
+outlives the stop timeout is left RUNNING and recovered (lease) at the next start. More
+workers, anywhere, are ``liudong worker`` processes. On the way out the audit chain is
+sealed once more. Ctrl-C (SIGINT) and SIGTERM stop everything cleanly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,14 +28,12 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
     from types import FrameType
 
     from liudong.site.demo import DemoSummary
 
-SEAL_INTERVAL_SECONDS = 60
-SWEEP_INTERVAL_SECONDS = 300
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 
@@ -60,7 +62,7 @@ def serve(options: Options) -> int:
     setup_django()
     summary = prepare(demo=options.demo)
     url = f"http://{options.host}:{options.port}/"
-    with _signals(), _sealer(), _sweeper():
+    with _signals(), _worker():
         server = _start_gunicorn(options)
         try:
             _wait_until_listening(server, options.host, options.port)
@@ -159,36 +161,34 @@ def _signals() -> Iterator[None]:
             signal.signal(signum, restored)
 
 
-def _sealer() -> contextlib.AbstractContextManager[None]:
-    """Seal the audit chain periodically (``seal_forever`` seals once more when stopped)."""
-    from liudong.audit.chain import seal_forever
-
-    return _periodic(seal_forever, SEAL_INTERVAL_SECONDS, "audit-sealer")
-
-
-def _sweeper() -> contextlib.AbstractContextManager[None]:
-    """Escalate overdue workflow cases periodically."""
-    from liudong.workflows.sweep import sweep_forever
-
-    return _periodic(sweep_forever, SWEEP_INTERVAL_SECONDS, "workflow-sweep")
-
-
 @contextlib.contextmanager
-def _periodic(loop: Callable[..., None], interval_seconds: int, name: str) -> Iterator[None]:
-    """Run ``loop(interval_seconds=..., stop_event=...)`` in a daemon thread while inside."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=loop,
-        kwargs={"interval_seconds": interval_seconds, "stop_event": stop},
-        name=name,
-        daemon=True,
-    )
-    thread.start()
+def _worker() -> Iterator[None]:
+    """Run the task worker (tasks and periodic jobs) in a thread while inside; on the way out
+    let it finish the task in hand (up to the stop timeout), then seal the audit chain once
+    more so nothing is left pending at shutdown."""
+    from liudong.tasks.worker import TaskWorker, run_in_thread
+
+    worker = TaskWorker()
+    thread = run_in_thread(worker)
     try:
         yield
     finally:
-        stop.set()
+        worker.stop()
         thread.join(STOP_TIMEOUT_SECONDS)
+        _seal_once_more()
+
+
+def _seal_once_more() -> None:
+    from django.db import connections
+
+    from liudong.audit import chain
+
+    try:
+        chain.seal()
+    except Exception:  # the sealer of the next start seals what is left
+        logging.getLogger("liudong.audit").exception("audit sealing at shutdown failed")
+    finally:
+        connections.close_all()
 
 
 # ---------------------------------------------------------------- what the operator sees

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "ninja",  # the API docs page from its own static files, not a CDN
+    "django_tasks",  # background tasks (liudong.tasks, ADR 0004)
+    "django_tasks_db",
     "liudong.site.apps.SiteConfig",
     "liudong.people",
     "liudong.accounts",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "liudong.workflows",
     "liudong.evidence",
     "liudong.notifications",
+    "liudong.tasks",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +212,14 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
     LANGUAGE_COOKIE_HTTPONLY = True
     LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Background tasks (liudong.tasks, ADR 0004): the database backend in every mode, tests
+# included (they drain the queue with liudong.tasks.run_pending). Any queue name is allowed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+LIUDONG_TASKS_LEASE_SECONDS = env.int("LIUDONG_TASKS_LEASE_SECONDS", default=120)
+LIUDONG_TASKS_HEARTBEAT_SECONDS = env.int("LIUDONG_TASKS_HEARTBEAT_SECONDS", default=15)
+LIUDONG_TASKS_MAX_ATTEMPTS = env.int("LIUDONG_TASKS_MAX_ATTEMPTS", default=3)
+LIUDONG_TASKS_PROGRESS_SECONDS = 0.5  # report_progress writes at most this often
 
 # liudong
 LIUDONG_KEYS = KEYS

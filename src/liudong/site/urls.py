@@ -18,6 +18,7 @@ urlpatterns = [
     path("workdays/", include("liudong.workdays.urls")),
     path("evidence/", include("liudong.evidence.urls")),
     path("notifications/", include("liudong.notifications.urls")),
+    path("tasks/", include("liudong.tasks.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
