@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from liudong.audit.cli import audit_app
+from liudong.certificates.cli import certificate_app
 from liudong.rules import (
     Reform,
     RulesError,
@@ -50,6 +51,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(certificate_app, name="certificate")
 app.command("worker")(worker_command)
 demo_app = typer.Typer(help="The demo: data, accounts, TOTP codes.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

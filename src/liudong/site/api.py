@@ -27,6 +27,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from liudong.certificates.api import router as certificates_router
 from liudong.people.api import router as people_router
 from liudong.site import idempotency
 from liudong.site.actions import audit_refusal
@@ -309,6 +310,7 @@ def idempotent(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
 api.add_decorator(idempotent, mode="view")
 api.add_router("/people/", people_router)
 api.add_router("/tasks/", tasks_router)
+api.add_router("/certificates/", certificates_router)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "liudong.evidence",
     "liudong.notifications",
     "liudong.tasks",
+    "liudong.certificates",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,8 @@ LIUDONG_CHECKPOINT_DIR = Path(
 )
 LIUDONG_SMS_GATEWAY = env.str("LIUDONG_SMS_GATEWAY", default="fake" if not PRODUCTION else "")
 LIUDONG_SMS_GATEWAY_URL = env.str("LIUDONG_SMS_GATEWAY_URL", default="")
+# The site's public address, printed on certificates with the verification page's path.
+LIUDONG_PUBLIC_URL = env.str("LIUDONG_PUBLIC_URL", default="")
 
 # Mail (liudong.notifications): printed to the console in demo, SMTP from the environment in
 # production (LIUDONG_EMAIL_HOST etc.); tests use Django's in-memory outbox (locmem).

@@ -19,6 +19,7 @@ urlpatterns = [
     path("evidence/", include("liudong.evidence.urls")),
     path("notifications/", include("liudong.notifications.urls")),
     path("tasks/", include("liudong.tasks.urls")),
+    path("certificates/", include("liudong.certificates.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
