@@ -22,6 +22,7 @@ from rich.table import Table
 
 from liudong.audit.cli import audit_app
 from liudong.certificates.cli import certificate_app
+from liudong.people.cli import people_app
 from liudong.rules import (
     Reform,
     RulesError,
@@ -50,6 +51,7 @@ app.add_typer(population_app, name="population")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(people_app, name="people")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(certificate_app, name="certificate")
 app.command("worker")(worker_command)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from liudong.people import access
+from liudong.people.imports import do_dry_run_import
 from liudong.people.models import HukouRecord, Membership, Region, ResidencePermit
 from tests.authz import (
     ANY,
@@ -113,7 +116,21 @@ def _places(world: World) -> list[Target]:
     return [Target(str(code), Region.objects.get(pk=code), regions=(code,)) for code in PLACES]
 
 
+def _import_csv(region: int) -> bytes:
+    number = id_number(region, dt.date(2001, 1, 1), "F", next(_serial))
+    heading = "公民身份号码,姓名,户籍地行政区划代码,户口性质"
+    return f"{heading}\n{number},新导入,{region},居民户口\n".encode()
+
+
+def _import_batches(world: World) -> list[Target]:
+    batch = do_dry_run_import(
+        world.beijing_caseworker, filename="persons.csv", data=_import_csv(110105)
+    )
+    return [Target("import batch of chaoyang", batch, regions=(110105,))]
+
+
 TARGETS = {
+    "import_batch": _import_batches,
     "person": _persons,
     "household": _households,
     "membership": _memberships,
@@ -315,5 +332,45 @@ ENDPOINTS: dict[str, Endpoint] = {
     "people:person": Endpoint(CASEWORKERS, target="person", kwargs=_by_person),
     "people:reveal_id": Endpoint(
         CASEWORKERS, target="person", methods=("POST",), kwargs=_by_person
+    ),
+    # imports (API and pages): caseworkers; a batch by the jurisdiction of its agency
+    "people_dry_run_import": Endpoint(
+        CASEWORKERS_ANYWHERE,
+        methods=("POST",),
+        body=lambda call: {
+            "filename": "persons.csv",
+            "content_base64": base64.b64encode(_import_csv(_home_region(call))).decode(),
+        },
+    ),
+    "people_get_import": Endpoint(
+        CASEWORKERS, target="import_batch", kwargs=lambda t: {"import_id": t.pk}
+    ),
+    "people_confirm_import": Endpoint(
+        CASEWORKERS,
+        target="import_batch",
+        methods=("POST",),
+        kwargs=lambda t: {"import_id": t.pk},
+        body=lambda call: {},
+    ),
+    "people:import_upload": Endpoint(
+        CASEWORKERS_ANYWHERE,
+        methods=("GET", "POST"),
+        body=lambda call: {
+            "file": SimpleUploadedFile("persons.csv", _import_csv(_home_region(call)))
+        },
+    ),
+    "people:import_template": Endpoint(CASEWORKERS_ANYWHERE),
+    "people:import_report": Endpoint(
+        CASEWORKERS, target="import_batch", kwargs=lambda t: {"batch_id": t.pk}
+    ),
+    "people:import_problems": Endpoint(
+        CASEWORKERS, target="import_batch", kwargs=lambda t: {"batch_id": t.pk}
+    ),
+    "people:import_confirm": Endpoint(
+        CASEWORKERS,
+        target="import_batch",
+        methods=("POST",),
+        kwargs=lambda t: {"batch_id": t.pk},
+        form_token="people.import_confirm",  # noqa: S106  # a form's name, not a password
     ),
 }

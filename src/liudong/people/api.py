@@ -8,14 +8,17 @@ paginated (``limit`` ≤ 100).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt  # noqa: TC003  # pydantic and ninja read annotations at runtime
+import json
 from typing import TYPE_CHECKING, Any
 
 from ninja import Field, Query, Router, Schema, Status
 
 from liudong.audit.events import record
-from liudong.people import access, actions, selectors
+from liudong.people import access, actions, imports, selectors
 from liudong.people.models import Agency, Employer, Employment, Region
+from liudong.site import idempotency
 from liudong.site.apikit import (
     ERRORS,
     Input,
@@ -27,12 +30,12 @@ from liudong.site.apikit import (
     caller,
     paginate,
 )
-from liudong.site.errors import NotFoundError
+from liudong.site.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from liudong.people.models import Household, HukouRecord, Membership, Person
+    from liudong.people.models import Household, HukouRecord, ImportBatch, Membership, Person
 
 router = Router(tags=["people"])
 
@@ -488,3 +491,173 @@ def list_agencies(request: HttpRequest, query: Query[PageQuery]) -> dict[str, An
 def create_agency(request: HttpRequest, payload: CreateAgencyIn) -> Status[Agency]:
     """Create a service agency (administrators)."""
     return Status(201, actions.do_create_agency(caller(request), **payload.model_dump()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports of persons and households (liudong.people.imports).
+
+
+class ImportProblemOut(Schema):
+    row: int
+    column: str
+    field: str
+    code: str
+    problem: str
+    expected: str
+
+
+class ImportReportOut(Schema):
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    errors: int
+    new_households: int
+    household_changes: int
+    problems: list[ImportProblemOut]
+    duplicate_rows: list[ImportProblemOut]
+
+
+class ImportBatchOut(Schema):
+    id: int
+    filename: str
+    file_format: str
+    size: int
+    sm3: str
+    status: str = Field(
+        description="dry_run, applying (confirmed; a background task writes it), applied or failed"
+    )
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    applied_at: dt.datetime | None
+    report: ImportReportOut
+    task_id: str = Field(description="the background task writing the batch ('' if none)")
+    task_url: str | None = Field(
+        description="GET it for the task's state and progress (done, total, percent)"
+    )
+    written: dict[str, int] = Field(
+        description="what was written so far: persons_created, persons_updated, hukou_changed, "
+        "memberships_ended, memberships_started, households_created"
+    )
+    failure: str = Field(description="why the batch failed (status failed)")
+
+    @staticmethod
+    def resolve_task_url(obj: ImportBatch) -> str | None:
+        return f"/api/tasks/{obj.task_id}" if obj.task_id else None
+
+    @staticmethod
+    def resolve_written(obj: ImportBatch) -> dict[str, int]:
+        return {str(k): int(v) for k, v in (obj.applied or {}).items()}
+
+
+class ConfirmImportIn(Input):
+    sm3: str = Field("", description="the SM3 digest the dry run reported, to be sure")
+
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["filename", "content_base64"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "filename": {"type": "string"},
+                        "content_base64": {"type": "string", "format": "byte"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+IMPORT_URL_NAME = "people_import_upload"
+
+
+def import_body_limit() -> int:
+    """The largest body the import upload takes: a file of ``LIUDONG_IMPORT_MAX_BYTES`` as
+    base64 in JSON (4/3 of it) with room for the JSON or multipart framing."""
+    return imports.max_bytes() * 4 // 3 + 64 * 1024
+
+
+# Only this operation takes bodies beyond DATA_UPLOAD_MAX_MEMORY_SIZE (the platform's 2 MiB).
+idempotency.allow_large_body(IMPORT_URL_NAME, import_body_limit)
+
+
+@router.post(
+    "/imports",
+    response={201: ImportBatchOut, **ERRORS},
+    openapi_extra=IMPORT_BODY,
+    url_name=IMPORT_URL_NAME,
+)
+def dry_run_import(request: HttpRequest) -> Status[Any]:
+    """Check a CSV (UTF-8) or xlsx file of persons and households and store it with its
+    report (a dry run: the registry does not change). Send it as multipart ``file``, or as
+    JSON ``{"filename", "content_base64"}``. Files up to ``LIUDONG_IMPORT_MAX_BYTES``
+    (10 MiB) are taken either way (this operation alone takes bodies beyond the platform's
+    2 MiB request limit: up to 4/3 of the file limit plus 64 KiB, for base64); a larger file
+    is 413 ``import_too_large`` (or ``body_too_large`` for a body past that), to be split."""
+    filename, data = _import_upload(request)
+    return Status(201, imports.do_dry_run_import(caller(request), filename=filename, data=data))
+
+
+def _import_upload(request: HttpRequest) -> tuple[str, bytes]:
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInputError(
+                "required", "send the file in the multipart field 'file'", "file"
+            )
+        return upload.name or "", upload.read(imports.max_bytes() + 1)
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInputError(
+            "invalid_json",
+            'send multipart/form-data with a field "file", or JSON '
+            '{"filename": ..., "content_base64": ...}',
+            "body",
+        ) from None
+    if not isinstance(body, dict) or set(body) - {"filename", "content_base64"}:
+        raise InvalidInputError(
+            "unknown_field", 'the JSON body has only "filename" and "content_base64"', "body"
+        )
+    try:
+        data = base64.b64decode(str(body.get("content_base64", "")), validate=True)
+    except ValueError:
+        raise InvalidInputError(
+            "invalid_base64", "content_base64 is not valid base64", "content_base64"
+        ) from None
+    return str(body.get("filename", "")), data
+
+
+@router.get("/imports/{import_id}", response={200: ImportBatchOut, **ERRORS})
+def get_import(request: HttpRequest, import_id: int) -> ImportBatch:
+    """An import batch and its report (every bad row with its row, column and problem)."""
+    return imports.access_batch(caller(request), import_id, action="people.read_import")
+
+
+@router.post("/imports/{import_id}/confirm", response={202: ImportBatchOut, **ERRORS})
+def confirm_import(
+    request: HttpRequest, import_id: int, payload: ConfirmImportIn
+) -> Status[ImportBatch]:
+    """Confirm a dry-run batch: the checks run now, the writing in a background task.
+    202 with ``status`` ``applying`` and ``task_url`` (``GET /api/tasks/{id}``: state and
+    progress); poll ``GET /api/people/imports/{id}`` until ``status`` is ``applied`` (with the
+    counts in ``written``) or ``failed`` (with ``failure``). Refused with nothing written:
+    422 ``import_has_errors`` if the report has errors; 409 ``import_file_changed`` /
+    ``import_integrity`` (another or a changed file), ``import_registry_changed`` (the result
+    would differ from the report), ``import_already_applied``, ``import_in_progress``,
+    ``import_failed``."""
+    return Status(202, imports.do_confirm_import(caller(request), import_id, sm3=payload.sm3))

@@ -296,3 +296,63 @@ class PersonEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.person_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class HouseholdNumber(models.Model):
+    """户号: the number of a household's registration booklet, unique within its region; an
+    import finds the household it names by it (``liudong.people.imports``)."""
+
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="number")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=32)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["region", "number"], name="one_household_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.number}"
+
+
+class ImportStatus(models.TextChoices):
+    DRY_RUN = "dry_run", _("已校验，待确认")
+    APPLYING = "applying", _("正在导入")
+    APPLIED = "applied", _("已导入")
+    FAILED = "failed", _("导入失败")
+
+
+class ImportBatch(models.Model):
+    """One uploaded import file: its bytes sealed (SM4-GCM, the SM3 digest as associated
+    data), the dry-run report, and whether it was applied. Confirming applies exactly these
+    bytes (``liudong.people.imports``)."""
+
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)  # csv or xlsx, from the bytes
+    size = models.PositiveIntegerField()
+    sm3 = models.CharField(max_length=64)
+    blob = models.BinaryField()
+    status = models.CharField(max_length=16, choices=ImportStatus.choices)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Confirmation applies the batch in chunks, in a background task (or in the CLI's process).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the task applying it, if any
+    applier = models.CharField(max_length=128, blank=True)  # who holds it while applying
+    applier_seen = models.DateTimeField(null=True, blank=True)  # renewed after every chunk
+    applied = models.JSONField(default=dict)  # what was written so far (survives resumption)
+    failure = models.TextField(blank=True)  # why it failed (status failed)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from liudong.people import views
+from liudong.people import import_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -16,4 +16,11 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("persons/<int:person_id>/", views.person, name="person"),
     path("persons/<int:person_id>/id-number/", views.reveal_id, name="reveal_id"),
+    path("import/", import_views.import_upload, name="import_upload"),
+    path("import/template.csv", import_views.import_template, name="import_template"),
+    path("import/<int:batch_id>/", import_views.import_report, name="import_report"),
+    path(
+        "import/<int:batch_id>/problems.csv", import_views.import_problems, name="import_problems"
+    ),
+    path("import/<int:batch_id>/confirm/", import_views.import_confirm, name="import_confirm"),
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import re
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from liudong import crypto
-from liudong.site.errors import ActionError, ConflictError, InvalidInputError
+from liudong.site.errors import ActionError, ConflictError, InvalidInputError, PayloadTooLargeError
 from liudong.site.models import IdempotencyRecord, IdempotencyState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django.http import HttpRequest
     from django.http.response import HttpResponseBase
 
@@ -46,10 +49,38 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _PURPOSE = "site_core.IdempotencyRecord.body"
 
 
+LARGE_BODIES: dict[str, Callable[[], int]] = {}
+"""URL names of API operations whose body may exceed ``DATA_UPLOAD_MAX_MEMORY_SIZE``, with
+their own limit in bytes (a function, read per request); see :func:`allow_large_body`."""
+
+
+def allow_large_body(url_name: str, limit: Callable[[], int]) -> None:
+    """Let the operation named ``url_name`` (ninja's ``url_name=``) take bodies up to
+    ``limit()`` bytes instead of ``DATA_UPLOAD_MAX_MEMORY_SIZE``: the platform-wide cap stays
+    for every other operation. Larger bodies are refused with 413 ``body_too_large``."""
+    LARGE_BODIES[url_name] = limit
+
+
+def _body(request: HttpRequest) -> bytes:
+    """``request.body``; for an operation in :data:`LARGE_BODIES` read up to its own limit
+    (as Django reads it, keeping the bytes for the handler and the multipart parser)."""
+    match = request.resolver_match
+    limit = LARGE_BODIES.get(match.url_name or "") if match is not None else None
+    if limit is not None and not hasattr(request, "_body"):
+        allowed = limit()
+        if int(request.META.get("CONTENT_LENGTH") or 0) > allowed:
+            raise PayloadTooLargeError(
+                "body_too_large", f"the body is larger than {allowed} bytes", "body"
+            )
+        request._body = request.read()
+        request._stream = io.BytesIO(request._body)
+    return request.body
+
+
 def fingerprint(request: HttpRequest) -> str:
     """SM3 over method, path with query, and body: what "the same request" means."""
     head = f"{request.method}\n{request.get_full_path()}\n".encode()
-    return crypto.sm3(head + request.body).hex()
+    return crypto.sm3(head + _body(request)).hex()
 
 
 def claim(request: HttpRequest, user: User) -> IdempotencyRecord | HttpResponse | None:
