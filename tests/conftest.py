@@ -36,3 +36,13 @@ def django_db_modify_db_settings(
         database.setdefault("TEST", {})["NAME"] = str(
             tmp_path_factory.mktemp("db") / "test.sqlite3"
         )
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the default language (zh-Hans). Django's LocaleMiddleware activates
+    a request's language in the thread and nothing deactivates it, so a test that requested an
+    English page would otherwise leave later tests' messages in English."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
