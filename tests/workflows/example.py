@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from liudong.workflows import CaseType, State, StateDeadline, Transition
 
-STAFF, SUPERVISOR, CITIZEN = "staff", "supervisor", "citizen"
+STAFF, SUPERVISOR, CITIZEN, EMPLOYER = "staff", "supervisor", "citizen", "employer"
 
 DOCUMENT_REQUEST = CaseType(
     name="example.document_request",
@@ -15,10 +15,14 @@ DOCUMENT_REQUEST = CaseType(
         State("approved", "已批准", "approved", terminal=True),
         State("refused", "不予批准", "refused", terminal=True),
         State("withdrawn", "已撤回", "withdrawn", terminal=True),
+        State("forwarded", "已转至档案现存机构", "forwarded", terminal=True),
     ],
     transitions=[
         Transition("start_review", "submitted", "under_review", frozenset({STAFF, SUPERVISOR})),
-        Transition("withdraw", "submitted", "withdrawn", frozenset({CITIZEN})),
+        Transition("withdraw", "submitted", "withdrawn", frozenset({CITIZEN, EMPLOYER})),
+        # the file moved to another agency before anyone took the request up: the transfer
+        # itself forwards the request (a system step, made by the platform, never a user)
+        Transition("forward", "submitted", "forwarded", system=True),
         Transition("approve", "under_review", "approved", frozenset({SUPERVISOR}), checker=True),
         Transition(
             "refuse",
@@ -34,4 +38,6 @@ DOCUMENT_REQUEST = CaseType(
         "submitted": StateDeadline(5, "MODEL 示例：收到申请后五个工作日内受理", SUPERVISOR),
         "under_review": StateDeadline(15, "MODEL 示例：受理后十五个工作日内审查决定", SUPERVISOR),
     },
+    # the employer may ask for its employee's document (only for a current employee)
+    openers=frozenset({CITIZEN, EMPLOYER, STAFF, SUPERVISOR}),
 )

@@ -62,7 +62,7 @@ def test_an_officer_of_another_city_may_not_open_a_beijing_case(world: World) ->
     assert len(refusals("outside_jurisdiction")) == 1
 
 
-@pytest.mark.parametrize("persona", ["auditor", "admin", "employer_rep"])
+@pytest.mark.parametrize("persona", ["auditor", "admin"])
 def test_roles_that_are_not_openers_may_not_open(world: World, persona: str) -> None:
     with pytest.raises(AccessDeniedError) as refused:
         do_open_case(world.persona(persona), EXAMPLE, CHAOYANG)

@@ -3,7 +3,8 @@ make them, maker is not checker), a deadline per state counted in Chinese workin
 periodic sweep that escalates overdue cases.
 
 Declarations (pure, importable anywhere) are exported here; the writes are the actions in
-``liudong.workflows.actions`` (``do_open_case``, ``do_transition``, ``do_sweep_overdue``).
+``liudong.workflows.actions`` (``do_open_case``, ``do_transition``, ``do_system_transition``
+for the steps declared ``system=True``, ``do_sweep_overdue``).
 See docs/workflows.md.
 """
 

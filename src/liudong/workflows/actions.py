@@ -4,6 +4,10 @@ and its audit event together; a refusal is audited once, after the rollback (``@
 
 A transition is a compare-and-set on (pk, state, version): of two users moving the same case
 at once, exactly one succeeds and the other gets 409 ``case_changed`` (reload and look again).
+
+Users make the steps their role allows (``do_transition``); the platform makes the steps
+declared ``system=True`` when something happens elsewhere (``do_system_transition``, no actor,
+naming its cause). Neither path makes the other's steps.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from liudong.site.errors import (
     ActionError,
     ConflictError,
     InvalidInputError,
+    NotFoundError,
     UnauthenticatedError,
 )
 from liudong.workdays import add_working_days
@@ -35,11 +40,14 @@ from liudong.workflows.models import Case, CaseTransition
 if TYPE_CHECKING:
     import datetime as dt
 
+    from django.db import models
+
     from liudong.workdays import Deadline
     from liudong.workflows.definition import CaseType, StateDeadline, Transition
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REASON_MAX_LENGTH = 2000
+CAUSE_MAX_LENGTH = 128
 CASE = "workflows.case"  # the object type of cases in audit events
 
 
@@ -118,6 +126,18 @@ def _transition(actor: User | None, case: Case, name: str, reason: str) -> Case:
         _not_the_maker(current, user, declared)
     reason = _reason(reason, step)
     now = timezone.now()
+    for field, value in _move(current, step, declared, now).items():
+        setattr(case, field, value)
+    _history(
+        case, step.name, step.source, step.target, user, now, maker=not step.checker, reason=reason
+    )
+    record(user, "workflows.transition", case, detail=_detail(case, step.name, step.source))
+    return case
+
+
+def _move(current: Case, step: Transition, declared: CaseType, now: dt.datetime) -> dict[str, Any]:
+    """Compare-and-set ``current`` (as read now) into ``step.target`` with its deadline; the
+    fields written, version included. 409 ``case_changed`` if someone moved it meanwhile."""
     deadline = _deadline(declared, step.target, now)
     fields: dict[str, Any] = {
         "state": step.target,
@@ -128,25 +148,16 @@ def _transition(actor: User | None, case: Case, name: str, reason: str) -> Case:
     moved = Case.objects.filter(pk=current.pk, state=current.state, version=current.version)
     if moved.update(version=F("version") + 1, **fields) != 1:
         raise _changed()
-    for field, value in {**fields, "version": current.version + 1}.items():
-        setattr(case, field, value)
-    _history(
-        case, step.name, step.source, step.target, user, now, maker=not step.checker, reason=reason
-    )
-    record(user, "workflows.transition", case, detail=_detail(case, step.name, step.source))
-    return case
+    return {**fields, "version": current.version + 1}
 
 
 def _step(declared: CaseType, case: Case, user: User, name: str) -> Transition:
     """The transition ``name`` if ``user``'s role may make it from the case's state now."""
-    step = declared.transition(name)
-    if step is None:
-        known = ", ".join(t.name for t in declared.transitions)
-        raise InvalidInputError(
-            "unknown_transition",
-            _("这类案件没有“%(name)s”这一步；可以办理的步骤有：%(known)s")
-            % {"name": name, "known": known},
-            "transition",
+    step = _declared_step(declared, name)
+    if step.system:
+        raise AccessDeniedError(
+            _("“%(name)s”由系统在相关事项发生时自动办理，不能由用户办理") % {"name": name},
+            code="system_step",
         )
     if user.role not in step.roles:
         raise AccessDeniedError(
@@ -158,6 +169,21 @@ def _step(declared: CaseType, case: Case, user: User, name: str) -> Transition:
     return step
 
 
+def _declared_step(declared: CaseType, name: str, *, system: bool = False) -> Transition:
+    """The transition ``name``; unknown: an error listing the user steps (or, on the system
+    path, the system steps)."""
+    step = declared.transition(name)
+    if step is None:
+        known = ", ".join(t.name for t in declared.transitions if t.system == system)
+        raise InvalidInputError(
+            "unknown_transition",
+            _("这类案件没有“%(name)s”这一步；可以办理的步骤有：%(known)s")
+            % {"name": name, "known": known},
+            "transition",
+        )
+    return step
+
+
 def _not_now(declared: CaseType, case: Case, name: str) -> str:
     state = declared.state(case.state).label()
     allowed = declared.allowed_from(case.state)
@@ -166,7 +192,7 @@ def _not_now(declared: CaseType, case: Case, name: str) -> str:
             "state": state,
             "name": name,
         }
-    steps = "；".join(f"{t.name}（{_roles(t.roles)}）" for t in allowed)
+    steps = "；".join(f"{t.name}（{_who(t)}）" for t in allowed)
     return _("案件现在是“%(state)s”，不能办理“%(name)s”；现在可以办理：%(steps)s") % {
         "state": state,
         "name": name,
@@ -200,11 +226,119 @@ def _reason(reason: str, step: Transition) -> str:
     return cleaned
 
 
+def _who(step: Transition) -> str:
+    return str(_("系统")) if step.system else _roles(step.roles)
+
+
 def _changed() -> ConflictError:
     return ConflictError(
         "case_changed",
         _("这件案件刚被别人办理过，您看到的已不是最新状态；请刷新后重新查看再办理"),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# System steps: made by the platform on an event, never by a user.
+
+
+def cause_of(obj: models.Model) -> str:
+    """The ``caused_by`` of a system step made because of ``obj`` (a saved record):
+    ``"<app>.<model>:<pk>"``, e.g. ``"settlement.objection:12"``."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def do_system_transition(case: Case, transition_name: str, *, reason: str, caused_by: str) -> Case:
+    """Make the system step ``transition_name`` (declared ``system=True``) on ``case``, as
+    loaded by the caller (its version must not have changed since: 409 ``case_changed``),
+    because of ``caused_by`` (``cause_of(record)``). No user makes it: the history row has no
+    actor, is not a maker step and keeps ``reason`` (required: the applicant reads it) and
+    ``caused_by``; the audit event is ``workflows.transition`` without an actor and with
+    ``"system": true``. The new state's deadline starts as for any transition.
+
+    Refusals, audited like any action's: ``not_a_system_step`` (403: a user's step),
+    ``unknown_transition``, ``transition_not_allowed``, ``reason_required``/``too_long``
+    (``reason``), ``required``/``too_long`` (``caused_by``), 404 for a case that does not
+    exist, 409 ``case_changed``. Called inside a domain action, it commits or vanishes with it."""
+    return _system_transition(None, case, transition_name, reason, caused_by)
+
+
+@action("workflows.transition")
+def _system_transition(
+    actor: User | None, case: Case, name: str, reason: str, caused_by: str
+) -> Case:
+    try:
+        return _system_step(case, name, reason, caused_by)
+    except ActionError as exc:
+        exc.about(CASE, case.pk)
+        raise
+
+
+def _system_step(case: Case, name: str, reason: str, caused_by: str) -> Case:
+    current = Case.objects.filter(pk=case.pk).first()
+    if current is None:
+        raise NotFoundError(_("没有这件案件"))
+    if current.version != case.version:
+        raise _changed()
+    declared = registry.case_type(current.case_type)
+    step = _declared_step(declared, name, system=True)
+    if not step.system:
+        raise AccessDeniedError(
+            _("“%(name)s”须由%(roles)s办理，系统不能代为办理")
+            % {"name": name, "roles": _roles(step.roles)},
+            code="not_a_system_step",
+        )
+    if step.source != current.state:
+        raise InvalidInputError("transition_not_allowed", _not_now(declared, current, name))
+    reason = _system_reason(reason)
+    caused_by = _cause(caused_by)
+    now = timezone.now()
+    fields = _move(current, step, declared, now)
+    for field, value in fields.items():
+        setattr(case, field, value)
+    _history(
+        case,
+        step.name,
+        step.source,
+        step.target,
+        None,
+        now,
+        maker=False,
+        reason=reason,
+        caused_by=caused_by,
+    )
+    detail = {**_detail(case, step.name, step.source), "system": True, "caused_by": caused_by}
+    record(None, "workflows.transition", case, detail=detail)
+    return case
+
+
+def _system_reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if not cleaned:
+        raise InvalidInputError(
+            "reason_required",
+            _("系统办理的步骤必须写明原因（例如哪一件异议、哪一版名单），申请人会看到"),
+            "reason",
+        )
+    if len(cleaned) > REASON_MAX_LENGTH:
+        raise InvalidInputError(
+            "too_long", _("理由最多%(n)d个字符") % {"n": REASON_MAX_LENGTH}, "reason"
+        )
+    return cleaned
+
+
+def _cause(caused_by: str) -> str:
+    cleaned = caused_by.strip()
+    if not cleaned:
+        raise InvalidInputError(
+            "required",
+            _("请写明引起这一步的记录，格式为“应用.模型:编号”，例如 settlement.objection:12"),
+            "caused_by",
+        )
+    if len(cleaned) > CAUSE_MAX_LENGTH:
+        raise InvalidInputError(
+            "too_long", _("最多%(n)d个字符") % {"n": CAUSE_MAX_LENGTH}, "caused_by"
+        )
+    return cleaned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,6 +496,7 @@ def _history(
     *,
     maker: bool,
     reason: str = "",
+    caused_by: str = "",
 ) -> CaseTransition:
     return CaseTransition.objects.create(
         case=case,
@@ -372,6 +507,7 @@ def _history(
         at=at,
         reason=reason,
         maker=maker,
+        caused_by=caused_by,
     )
 
 

@@ -71,14 +71,20 @@ class Transition:
 
     A ``checker`` step checks the work of the case's last maker step (every step that is not a
     checking step is a maker step, opening the case included), so the user who made that step
-    may not make this one. ``requires_reason``: the step needs a written reason (refusals)."""
+    may not make this one. ``requires_reason``: the step needs a written reason (refusals).
+
+    A ``system`` step is made by the platform itself when something happens elsewhere (an
+    objection to a published list reopens the case; issuing the permits closes it), never by a
+    user: it names no roles, is not a maker or checking step, and only
+    ``do_system_transition`` makes it, while ``do_transition`` refuses it."""
 
     name: str
     source: str
     target: str
-    roles: frozenset[str]
+    roles: frozenset[str] = frozenset()
     checker: bool = False
     requires_reason: bool = False
+    system: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(self.roles))
@@ -104,7 +110,8 @@ class CaseType:
     """A state machine for one kind of case. See the module docstring for an example.
 
     ``openers`` are the roles that may open a case of this type (default: citizens, for
-    themselves, and caseworkers, in their jurisdiction)."""
+    themselves, and caseworkers, in their jurisdiction; ``employer`` representatives may be
+    added, and then open cases about their employer's current employees only)."""
 
     name: str
     states: Sequence[State]
@@ -132,6 +139,10 @@ class CaseType:
 
     def transition(self, name: str) -> Transition | None:
         return next((t for t in self.transitions if t.name == name), None)
+
+    def system_steps(self) -> tuple[Transition, ...]:
+        """The transitions the platform makes on events (``system=True``)."""
+        return tuple(t for t in self.transitions if t.system)
 
     def allowed_from(self, state: str) -> tuple[Transition, ...]:
         """The transitions that leave ``state``, in declaration order."""
@@ -188,8 +199,28 @@ def _transition_problems(case_type: CaseType, known: set[str]) -> list[str]:
                 )
         if t.source in terminal:
             problems.append(f"transition {t.name!r} leaves {t.source!r}, a terminal state")
-        if not t.roles:
-            problems.append(f"transition {t.name!r} names no role that may make it")
+        if t.system:
+            problems += _system_problems(t)
+        elif not t.roles:
+            problems.append(
+                f"transition {t.name!r} names no role that may make it "
+                "(or mark it system=True if the platform makes it on an event)"
+            )
+    return problems
+
+
+def _system_problems(t: Transition) -> list[str]:
+    problems = []
+    if t.roles:
+        problems.append(
+            f"transition {t.name!r} is a system step: it may not also name roles "
+            f"{sorted(t.roles)} (declare a separate user step instead)"
+        )
+    if t.checker:
+        problems.append(
+            f"transition {t.name!r} is a system step: it cannot be a checking step "
+            "(no user makes it, so there is nobody to differ from the maker)"
+        )
     return problems
 
 

@@ -45,7 +45,10 @@ class Case(models.Model):
 class CaseTransition(models.Model):
     """One step of a case's history: its opening (``name`` "open", ``source`` ""), each
     transition, and each escalation by the sweep (``name`` "escalate", no actor). ``maker`` marks
-    the steps a later checking step must not be made by the same user."""
+    the steps a later checking step must not be made by the same user. A system step (made by
+    the platform on an event, ``do_system_transition``) has no actor and names its cause in
+    ``caused_by`` (``"<app>.<model>:<pk>"`` of the record that made it happen, e.g.
+    ``"settlement.objection:12"``)."""
 
     OPEN = "open"
     ESCALATE = "escalate"
@@ -60,6 +63,7 @@ class CaseTransition(models.Model):
     at = models.DateTimeField()
     reason = models.TextField(blank=True)
     maker = models.BooleanField(default=False)
+    caused_by = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["at", "pk"]
