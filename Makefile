@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 UV ?= uv
 
-.PHONY: help install test test-slow lint format bench demo
+.PHONY: help install test test-slow lint format bench bench-settlement demo
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,11 @@ format: ## Format the code
 
 bench: ## Engine benchmark against OpenFisca (100k, 1M, 5M persons)
 	$(UV) run --frozen --group bench python -m benchmarks.run
+
+bench-settlement: ## Settlement benchmarks: 1M round, 5M simulation, self-check latency
+	$(UV) run --frozen python -m benchmarks.bench_settlement_rank --size 1M
+	$(UV) run --frozen python -m benchmarks.bench_settlement_simulate
+	$(UV) run --frozen python -m benchmarks.bench_selfcheck --requests 200
 
 demo: ## Generate the demo population and simulate it
 	$(UV) run --frozen liudong simulate --demo

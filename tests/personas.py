@@ -10,6 +10,8 @@ henan_migrant          citizen     hukou 信阳市浉河区 411502, residence pe
 other_citizen          citizen     hukou 朝阳区 110105: a neighbour of the migrant
 auditor                auditor     reads the audit trail, never personal data
 admin                  admin       reference data only (regions, agencies, employers)
+analyst                analyst     policy analysis over synthetic populations; no agency,
+                                   never a person's record
 employer_rep           employer    represents 北京流动科技 (朝阳区), the migrant's employer
 =====================  ==========  ================================================
 
@@ -60,6 +62,7 @@ PERSONA_NAMES = (
     "auditor",
     "admin",
     "employer_rep",
+    "analyst",
 )
 
 
@@ -78,6 +81,7 @@ class World:
     auditor: User
     admin: User
     employer_rep: User
+    analyst: User
     # records
     migrant: Person
     neighbour: Person
@@ -160,6 +164,7 @@ def build_world() -> World:
         employer_rep=UserFactory.create(
             username="employer_rep", role=Role.EMPLOYER, employer=employer
         ),
+        analyst=UserFactory.create(username="analyst", role=Role.ANALYST),
         migrant=migrant,
         neighbour=neighbour,
         haidian_resident=haidian,
@@ -231,3 +236,8 @@ def admin(world: World) -> User:
 @pytest.fixture
 def employer_rep(world: World) -> User:
     return world.employer_rep
+
+
+@pytest.fixture
+def analyst(world: World) -> User:
+    return world.analyst

@@ -33,6 +33,7 @@ from liudong.rules import (
 )
 from liudong.rules.partition import partition_tasks, run_partitioned
 from liudong.rules.summary import summarise
+from liudong.settlement.cli import settlement_app
 from liudong.tasks.cli import tasks_app, worker_command
 from liudong.workdays.cli import calendar_app
 from liudong.workflows.cli import workflows_app
@@ -51,6 +52,7 @@ app.add_typer(population_app, name="population")
 app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(settlement_app, name="settlement")
 app.add_typer(people_app, name="people")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(certificate_app, name="certificate")
@@ -118,6 +120,9 @@ def population_generate(
     persons: Annotated[int, typer.Option(help="Number of persons.", min=1)] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 1,
     out: Annotated[Path, typer.Option(help="Output folder.")] = DEMO_DIR,
+    applicants: Annotated[
+        bool, typer.Option(help="Add the points-scheme applicant attributes.")
+    ] = False,
 ) -> None:
     """Generate a synthetic population as a Parquet dataset."""
     from liudong import population
@@ -125,7 +130,9 @@ def population_generate(
     start = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("generating persons", total=persons)
-        manifest = population.generate(persons, seed, out, progress=lambda n: bar.advance(task, n))
+        manifest = population.generate(
+            persons, seed, out, progress=lambda n: bar.advance(task, n), applicants=applicants
+        )
     took = time.perf_counter() - start
     console.print(
         f"{manifest.persons:,} persons in {manifest.households:,} households "

@@ -102,7 +102,7 @@ def test_citizens_are_refused_staff_pages(client: Client, citizen: User) -> None
     sign_in(client, citizen.username)
     response = client.get(STAFF_HOME)
     assert response.status_code == 403
-    assert "只对经办、审核、审计和管理人员开放" in response.content.decode()
+    assert "只对经办、审核、审计、政策分析和管理人员开放" in response.content.decode()
     denied = AuditEvent.objects.get(outcome="denied")
     assert (denied.action, denied.actor, denied.detail) == (
         "site.staff_home",

@@ -55,7 +55,7 @@ SCOPES = frozenset(
 ANY = SCOPES
 JURISDICTION = frozenset({OWN_JURISDICTION})
 
-ROLES = ("anonymous", "citizen", "employer", "staff", "supervisor", "auditor", "admin")
+ROLES = ("anonymous", "citizen", "employer", "staff", "supervisor", "auditor", "admin", "analyst")
 SIGNED_IN = ROLES[1:]
 
 

@@ -6,7 +6,9 @@ from tests.authz import NONE, Endpoint, allow, everyone
 
 ENDPOINTS: dict[str, Endpoint] = {
     "home": Endpoint(everyone(signed_in=False), public=True),
-    "staff_home": Endpoint(allow(staff=NONE, supervisor=NONE, auditor=NONE, admin=NONE)),
+    "staff_home": Endpoint(
+        allow(staff=NONE, supervisor=NONE, auditor=NONE, admin=NONE, analyst=NONE)
+    ),
     "set_language": Endpoint(everyone(signed_in=False), methods=("GET", "POST"), public=True),
     "api:openapi-json": Endpoint(everyone(signed_in=False), public=True),
     "api:openapi-view": Endpoint(everyone(signed_in=False), public=True),

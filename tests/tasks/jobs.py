@@ -50,3 +50,22 @@ def look_at_myself(context: TaskContext, total: int) -> None:
 
     report_progress(total // 2, total, message="half")
     SEEN_WHILE_RUNNING.append(status(context.task_result.id))
+
+
+@task(takes_context=True)
+def step_slowly(context: TaskContext, total: int, pause: float) -> dict[str, int]:
+    """Sleep ``pause`` seconds per step, reporting progress after each; resume after the steps
+    an earlier attempt reported (a worker restart test kills the first attempt midway).
+    Returns where this attempt started and the total."""
+    import time
+    import uuid
+
+    from liudong.tasks.models import TaskProgress
+
+    own = uuid.UUID(str(context.task_result.id))
+    earlier = TaskProgress.objects.filter(result_id=own).first()
+    start = earlier.done if earlier is not None else 0
+    for done in range(start + 1, total + 1):
+        time.sleep(pause)
+        report_progress(done, total, message=f"step {done} of {total}")
+    return {"resumed_from": start, "total": total}

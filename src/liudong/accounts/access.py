@@ -1,9 +1,13 @@
 """Who may enter which part of the site: role predicates (``rules``) and view decorators.
 
-Staff-type roles (staff, supervisor, auditor, administrator) reach their pages only with a
-verified second factor (django-otp's ``is_verified``) and a password younger than
-``LIUDONG_STAFF_PASSWORD_MAX_AGE_DAYS``. Data-level access (which persons a caseworker may
-see) lives with the data, in each domain's own ``access.py``.
+Staff-type roles (staff, supervisor, auditor, administrator, analyst) reach their pages only
+with a verified second factor (django-otp's ``is_verified``) and a password younger than
+``LIUDONG_STAFF_PASSWORD_MAX_AGE_DAYS``. ``staff_required`` checks exactly that and nothing
+more: it lets every staff-type role through, so each staff page names the roles it serves
+after it (caseworkers: ``has_caseworker_role`` or ``liudong.people.access.is_caseworker``;
+auditors; administrators; analysts, who see synthetic populations and never a person's
+record). Data-level access (which persons a caseworker may see) lives with the data, in each
+domain's own ``access.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rules.predicates import Predicate
 
-from liudong.accounts.models import STAFF_ROLES, Role, User
+from liudong.accounts.models import CASEWORKER_ROLES, STAFF_ROLES, Role, User
 from liudong.audit.events import record
 from liudong.audit.models import Outcome
 from liudong.site.actions import audit_refusal
@@ -49,6 +53,10 @@ def _verified(user: User | AnonymousUser) -> bool:
 is_verified = Predicate(_verified)  # a second factor in this session (django-otp)
 has_staff_role = Predicate(lambda user: _role(user) in STAFF_ROLES)
 has_admin_role = Predicate(lambda user: _role(user) == Role.ADMIN)
+# Caseworkers (staff, supervisors) handle persons' cases; an agency gives them a jurisdiction.
+has_caseworker_role = Predicate(lambda user: _role(user) in CASEWORKER_ROLES)
+# Policy analysts: synthetic populations and published figures only, never a person's record.
+has_analyst_role = Predicate(lambda user: _role(user) == Role.ANALYST)
 is_citizen = Predicate(lambda user: _role(user) == Role.CITIZEN)
 is_staff_member = has_staff_role & is_verified
 is_admin = has_admin_role & is_verified
@@ -103,7 +111,9 @@ def refusals_audited(action_name: str) -> Callable[[View], View]:
 
 
 def staff_required(view: View) -> View:
-    """Signed in, a staff-type role, verified with TOTP, password not expired."""
+    """Signed in, a staff-type role, verified with TOTP, password not expired. Grants no
+    role-specific access: the view (or a decorator below this one) checks which staff-type
+    roles it serves."""
 
     @functools.wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -111,7 +121,7 @@ def staff_required(view: View) -> View:
         if not isinstance(user, User):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not has_staff_role.test(user):
-            return forbidden(request, _("这一页只对经办、审核、审计和管理人员开放。"))
+            return forbidden(request, _("这一页只对经办、审核、审计、政策分析和管理人员开放。"))
         if not is_verified.test(user):
             return redirect_to_login(request.get_full_path(), "accounts:verify")
         if password_expired(user):

@@ -1,5 +1,6 @@
 """Users and their roles. A user has exactly one role; staff belong to an agency; a citizen is
-bound to one Person after real-name verification; an employer representative to one employer."""
+bound to one Person after real-name verification; an employer representative to one employer;
+a policy analyst belongs to no agency and works on synthetic populations only."""
 
 from __future__ import annotations
 
@@ -17,9 +18,16 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("审核人员")
     AUDITOR = "auditor", _("审计人员")
     ADMIN = "admin", _("系统管理员")
+    ANALYST = "analyst", _("政策分析人员")
 
 
-STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN})
+# Staff-type roles: they sign in with a second factor (TOTP) and their passwords expire
+# (GB/T 22239 8.1.4.1). Being staff-type grants no page and no record by itself: every staff
+# page checks its own roles (caseworkers, auditors, administrators, analysts: see
+# ``liudong.accounts.access``), so a role added here reaches nothing it is not named for.
+STAFF_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN, Role.ANALYST})
+# Caseworkers: the roles that handle persons' cases within an agency's jurisdiction.
+CASEWORKER_ROLES = frozenset({Role.STAFF, Role.SUPERVISOR})
 
 
 class User(AbstractUser):
@@ -43,7 +51,8 @@ class User(AbstractUser):
 
     @property
     def needs_second_factor(self) -> bool:
-        """Staff, supervisors, auditors and administrators sign in with TOTP as well."""
+        """Staff-type roles (staff, supervisors, auditors, administrators, analysts) sign in
+        with TOTP as well."""
         return self.role in STAFF_ROLES
 
 

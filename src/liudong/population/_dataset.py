@@ -24,6 +24,7 @@ import polars as pl
 import liudong
 from liudong.population._geography import geography
 from liudong.population._partition import Part, generate_part, part_rng
+from liudong.population.applicants import applicant_columns, applicant_rng
 from liudong.regions import name
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class Manifest:
     cities: tuple[tuple[int, str], ...]
     as_of: dt.date
     command: str
+    applicants: bool = False  # person parts carry liudong.population.applicants' columns
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -109,11 +111,15 @@ def _sizes(persons: int, partition_persons: int) -> list[int]:
     return [persons // count + (i < persons % count) for i in range(count)]
 
 
-def _command(persons: int, seed: int, cities: Sequence[int], size: int, as_of: dt.date) -> str:
+def _command(
+    persons: int, seed: int, cities: Sequence[int], size: int, as_of: dt.date, applicants: bool
+) -> str:
     codes = ", ".join(str(c) for c in cities)
+    extra = ", applicants=True" if applicants else ""
     return (
         f"liudong.population.generate(persons={persons}, seed={seed}, out=OUT, "
-        f"cities=({codes},), partition_persons={size}, as_of=date.fromisoformat('{as_of}'))"
+        f"cities=({codes},), partition_persons={size}, as_of=date.fromisoformat('{as_of}')"
+        f"{extra})"
     )
 
 
@@ -144,12 +150,15 @@ def generate(
     partition_persons: int = 1_000_000,
     as_of: dt.date = dt.date(2025, 6, 1),
     progress: Callable[[int], None] | None = None,
+    applicants: bool = False,
 ) -> Manifest:
     """Write a synthetic population of ``persons`` people to ``out`` and return its manifest.
 
     Partition ``i`` draws from ``numpy.random.default_rng(SeedSequence([seed, i]))``; the same
     arguments give byte-identical files. ``progress``, if given, is called after each
-    partition with the number of persons it held.
+    partition with the number of persons it held. With ``applicants``, person parts also carry
+    the points-scheme attributes of :mod:`liudong.population.applicants`, drawn from a stream
+    of their own (``SeedSequence([seed, i, 1])``), so the other columns do not change.
     """
     _check(persons, partition_persons)
     out = Path(out)
@@ -161,17 +170,25 @@ def generate(
         first_person = 1 + sum(p.persons for p in parts)
         first_household = 1 + sum(p.households for p in parts)
         part = Part(index, len(sizes), count, first_person, first_household, as_of)
-        parts.append(_write(out, index, *generate_part(part_rng(seed, index), geo, part)))
+        household, person = generate_part(part_rng(seed, index), geo, part)
+        if applicants:
+            person = person.hstack(applicant_columns(applicant_rng(seed, index), person, as_of))
+        parts.append(_write(out, index, household, person))
         if progress is not None:
             progress(count)
-    command = _command(persons, seed, geo.cities.tolist(), partition_persons, as_of)
-    manifest = _manifest(seed, tuple(parts), geo.cities.tolist(), as_of, command)
+    command = _command(persons, seed, geo.cities.tolist(), partition_persons, as_of, applicants)
+    manifest = _manifest(seed, tuple(parts), geo.cities.tolist(), as_of, command, applicants)
     (out / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     return manifest
 
 
 def _manifest(
-    seed: int, parts: tuple[PartInfo, ...], cities: list[int], as_of: dt.date, command: str
+    seed: int,
+    parts: tuple[PartInfo, ...],
+    cities: list[int],
+    as_of: dt.date,
+    command: str,
+    applicants: bool,
 ) -> Manifest:
     return Manifest(
         generator="liudong.population",
@@ -184,6 +201,7 @@ def _manifest(
         cities=tuple((city, name(city)) for city in cities),
         as_of=as_of,
         command=command,
+        applicants=applicants,
     )
 
 

@@ -289,6 +289,85 @@ TABLE: Final[Mapping[str, Figure]] = MappingProxyType(
             "households passing the asset test: per-capita income below the threshold (yuan), "
             "at or above it; about 90% overall",
         ),
+        # applicant attributes (liudong.population.applicants): the facts points schemes ask
+        "applicant.residence_permit": _asm(
+            90.0, "non-local adults who qualify for a residence permit (RP15 art. 2) and hold one"
+        ),
+        "applicant.residence_kind": _asm(
+            (75.0, 30.0, 12.0),
+            "legal stable residence: own property among locals, among non-locals; employer "
+            "dormitory among all (the rest rent)",
+        ),
+        "applicant.residence_share": _asm(
+            0.6,
+            "the current legal residence covers a uniform share between this and all of the "
+            "adult months lived in the city",
+        ),
+        "applicant.diploma_degree": _asm(
+            (88.0, 7.0),
+            "bachelor and above: diploma and matching degree; diploma only (the rest, 5%, hold "
+            "the degree only); junior college has a diploma and no degree",
+        ),
+        "applicant.study_overlap": _asm(
+            (25.0, 6.0, 48.0),
+            "holders of a qualification who studied for it while insured in the city (percent), "
+            "and the months, uniform between the two bounds (at most their SI months); "
+            "informed by policy.md §2a: 1,488 of 6,019 on the 2018 Beijing list have the "
+            "deduction, largest 11 points (about 38 months), 14 in 2022 (48 months)",
+        ),
+        "applicant.core_moved": _asm(
+            (10.0, 8.0, 40.0),
+            "Beijing adults living outside the six core districts who moved their residence out "
+            "of them (percent); years since, uniform from 1 to this; of those with a job, the "
+            "share whose job moved out too (percent)",
+        ),
+        "applicant.innovation": _asm(
+            (1.5, 2.0),
+            "workers with a science, culture or innovation-competition award (percent); how "
+            "much likelier with a bachelor's level or above",
+        ),
+        "applicant.innovation_tiers": _asm(
+            (1.0, 2.0, 3.0, 4.0, 6.0, 10.0, 14.0, 25.0, 35.0),
+            "relative weights of the award grades 1 (highest) to 9 of the Beijing table",
+        ),
+        "applicant.tax": _asm(
+            (60_000.0, 1.0),
+            "monthly income (yuan) from which a worker's own tax passes 100,000 yuan a year; "
+            "workers paying it through a firm they invested in (percent), for 1–3 years",
+        ),
+        "applicant.tax_violation": _asm(0.1, "workers with a tax-violation record (percent)"),
+        "applicant.honours": _asm(
+            0.05, "workers with a model-worker, model-of-virtue or bravery honour (percent)"
+        ),
+        "applicant.detention": _asm(0.3, "adults with an administrative-detention record (%)"),
+        "applicant.criminal_record": _asm(0.5, "adults with a criminal record (percent)"),
+        "applicant.skill_grade": _asm(
+            15.0, "workers below a bachelor's level with a national vocational qualification (%)"
+        ),
+        "applicant.skill_grades": _asm(
+            (30.0, 35.0, 25.0, 8.0, 2.0), "relative weights of grades 5 (lowest) to 1"
+        ),
+        "applicant.title": _asm(
+            25.0, "workers aged 25+ with college or above holding a professional title (%)"
+        ),
+        "applicant.titles": _asm((45.0, 40.0, 15.0), "junior / intermediate / senior titles"),
+        "applicant.average_wage": _asm(
+            11_000.0,
+            "city average wage (yuan/month) that social-insurance bases are compared with, "
+            "Beijing and Shanghai; other cities scaled by their income factor",
+        ),
+        "applicant.shortage_discipline": _asm(
+            3.0, "workers with college or above whose major is on the city's shortage list (%)"
+        ),
+        "applicant.fresh_graduate": _asm(
+            50.0, "bachelor-level adults aged 24 or under, not studying, who graduated this year"
+        ),
+        "applicant.applies": _asm(
+            40.0,
+            "residence-permit holders who apply to their city's points round when the scheme "
+            "lets them; tuned so that the Beijing applicants, weighted to the city's resident "
+            "population, land near the 106,403–124,657 a year of policy.md §2a",
+        ),
     }
 )
 

@@ -29,6 +29,7 @@ from ninja.parser import Parser
 
 from liudong.certificates.api import router as certificates_router
 from liudong.people.api import router as people_router
+from liudong.settlement.api import router as settlement_router
 from liudong.site import idempotency
 from liudong.site.actions import audit_refusal
 from liudong.site.apiauth import AUTH, authenticated_user
@@ -311,6 +312,7 @@ api.add_decorator(idempotent, mode="view")
 api.add_router("/people/", people_router)
 api.add_router("/tasks/", tasks_router)
 api.add_router("/certificates/", certificates_router)
+api.add_router("/settlement/", settlement_router)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,11 +8,17 @@
   super-large; Nanning: type-I large, relaxed; Lhasa: under one million, no restriction), a
   public employment service, a talent service, a social insurance agency, a civil affairs
   office and a hukou office, district-level where the work is done in districts;
-- a caseworker and a supervisor per city, one auditor, one administrator, one employer
-  representative, each staff-type account with a TOTP device; two citizens bound to persons;
+- a caseworker and a supervisor per city, one auditor, one administrator, one policy analyst,
+  one employer representative, each staff-type account with a TOTP device; two citizens bound
+  to persons;
 - 5,000 synthetic persons (``liudong.population.generate(5000, seed=1)``) in their
   households, with hukou records and residence permits, stored as the registry stores them:
-  ID numbers SM4-encrypted, found by their HMAC-SM3 blind index, shown masked.
+  ID numbers SM4-encrypted, found by their HMAC-SM3 blind index, shown masked;
+- settlement (``liudong.site.demo_rounds``): last year's Beijing points round, final with its
+  published list v1, this year's open round with applications at every live stage, eight
+  applicant accounts (``bj-applicant1`` ...) and a Shanghai resident (``sh-citizen``);
+- the small synthetic population of the analyst page (``/settlement/analysis/``), generated
+  once outside the database.
 
 Every demo account has the password :data:`DEMO_PASSWORD`; TOTP secrets are random and kept
 in the database (``liudong demo totp USERNAME`` prints the current code).
@@ -51,6 +57,8 @@ from liudong.people.models import (
     Relationship,
     ResidencePermit,
 )
+from liudong.settlement.models import Application, Round
+from liudong.site import demo_rounds
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -105,6 +113,9 @@ class DemoSummary:
     counts: dict[str, int]
     accounts: list[DemoAccount]
     unbound_example: tuple[str, str] | None  # (ID number, name) to try real-name binding
+    # (username, receipt secret) of an applicant admitted last year, to try the receipt check;
+    # known only when the demo is seeded (secrets are never stored)
+    receipt_example: tuple[str, str] | None = None
 
 
 def is_seeded() -> bool:
@@ -112,17 +123,33 @@ def is_seeded() -> bool:
 
 
 def load(
-    persons: int = PERSONS, seed: int = SEED, progress: Callable[[str], None] | None = None
+    persons: int = PERSONS,
+    seed: int = SEED,
+    progress: Callable[[str], None] | None = None,
+    *,
+    analysis_population: bool = True,
 ) -> DemoSummary:
-    """Seed the demo once; later calls change nothing and report the accounts."""
+    """Seed the demo once; later calls change nothing and report the accounts. With
+    ``analysis_population`` the analyst page's small synthetic population is made too (once,
+    outside the database; about a second)."""
     say = progress or (lambda _message: None)
     if is_seeded():
         return DemoSummary(False, counts(), accounts(), None)
     with transaction.atomic():
         if is_seeded():  # another process seeded meanwhile
             return DemoSummary(False, counts(), accounts(), None)
-        example = _seed(persons, seed, say)
-    return DemoSummary(True, counts(), accounts(), example)
+        example, receipt = _seed(persons, seed, say)
+    if analysis_population:
+        from liudong.settlement import analysis_runs
+
+        say(f"{analysis_runs.small_persons():,} synthetic persons for the analyst page")
+        analysis_runs.ensure_population("small")
+    if receipt is not None:
+        say(
+            f"receipt check: sign in as {receipt[0]}, open last year's application and paste "
+            f"the receipt secret {receipt[1]} (shown only now)"
+        )
+    return DemoSummary(True, counts(), accounts(), example, receipt)
 
 
 def counts() -> dict[str, int]:
@@ -136,10 +163,14 @@ def counts() -> dict[str, int]:
         "residence_permits": ResidencePermit.objects.count(),
         "accounts": User.objects.count(),
         "totp_devices": TOTPDevice.objects.count(),
+        "settlement_rounds": Round.objects.count(),
+        "settlement_applications": Application.objects.count(),
     }
 
 
-def _seed(persons: int, seed: int, say: Callable[[str], None]) -> tuple[str, str] | None:
+def _seed(
+    persons: int, seed: int, say: Callable[[str], None]
+) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
     say("regions (GB/T 2260)")
     loaded = registry.do_load_regions(None)
     _batch("regions", loaded)
@@ -154,7 +185,11 @@ def _seed(persons: int, seed: int, say: Callable[[str], None]) -> tuple[str, str
     _hukou_and_permits(frames["person"], ids)
     say("employer and citizens")
     _employer(admin)
-    return _citizens(frames["person"], ids)
+    example, taken = _citizens(frames["person"], ids)
+    say("settlement: Beijing rounds (last year final, this year open), a Shanghai example")
+    rounds = demo_rounds.seed(frames["person"], ids, _user, taken)
+    _batch("settlement", Application.objects.count())
+    return example, rounds.receipt
 
 
 def _batch(name: str, count: int) -> None:
@@ -207,7 +242,8 @@ def _staff_accounts(agencies: dict[tuple[str, str], Agency]) -> User:
         _user(f"{city.key}-supervisor", Role.SUPERVISOR, agency=office)
     _user("auditor", Role.AUDITOR)
     admin = _user("admin", Role.ADMIN)
-    _batch("staff_accounts", len(CITIES) * 2 + 2)
+    _user("analyst", Role.ANALYST)
+    _batch("staff_accounts", len(CITIES) * 2 + 3)
     return admin
 
 
@@ -351,9 +387,10 @@ def _hukou_and_permits(person: pl.DataFrame, ids: dict[int, int]) -> None:
     _batch("residence_permits", len(permits))
 
 
-def _citizens(person: pl.DataFrame, ids: dict[int, int]) -> tuple[str, str] | None:
+def _citizens(person: pl.DataFrame, ids: dict[int, int]) -> tuple[tuple[str, str] | None, set[int]]:
     """Bind citizen1 (hukou in Beijing Chaoyang) and citizen2 (a migrant living in Chengdu);
-    return an unbound adult's (ID number, name) for trying real-name binding."""
+    return an unbound adult's (ID number, name) for trying real-name binding, and the
+    population ids of the persons bound."""
     adults = person.filter(pl.col("birth_date") <= dt.date(AS_OF.year - 18, 1, 1))
     first = _pick(adults, pl.col("id_number").str.starts_with("110105"))
     second = _pick(
@@ -367,7 +404,8 @@ def _citizens(person: pl.DataFrame, ids: dict[int, int]) -> tuple[str, str] | No
             chosen.append(row["person_id"])
     _batch("citizens", len(chosen))
     rest = adults.filter(~pl.col("person_id").is_in(chosen))
-    return (rest["id_number"][0], rest["name"][0]) if rest.height else None
+    example = (rest["id_number"][-1], rest["name"][-1]) if rest.height else None
+    return example, set(chosen)
 
 
 def _pick(frame: pl.DataFrame, where: pl.Expr) -> dict[str, Any] | None:
@@ -402,7 +440,18 @@ def accounts() -> list[DemoAccount]:
 
 def _demo_usernames() -> list[str]:
     names = [f"{c.key}-{r}" for c in CITIES for r in ("staff", "supervisor")]
-    return [*names, "auditor", "admin", "employer", "citizen1", "citizen2"]
+    applicants = [f"bj-applicant{n}" for n in range(1, demo_rounds.APPLICANTS + 1)]
+    return [
+        *names,
+        "auditor",
+        "admin",
+        "analyst",
+        "employer",
+        "citizen1",
+        "citizen2",
+        *applicants,
+        "sh-citizen",
+    ]
 
 
 def _where(user: User) -> str:

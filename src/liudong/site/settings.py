@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "liudong.notifications",
     "liudong.tasks",
     "liudong.certificates",
+    "liudong.settlement",
 ]
 
 MIDDLEWARE = [

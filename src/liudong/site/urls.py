@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include("liudong.notifications.urls")),
     path("tasks/", include("liudong.tasks.urls")),
     path("certificates/", include("liudong.certificates.urls")),
+    path("settlement/", include("liudong.settlement.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

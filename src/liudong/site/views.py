@@ -31,17 +31,37 @@ class Link(NamedTuple):
     url: str
 
 
-# Pages other apps provide, by URL name; a link appears once its page exists.
+# Pages other apps provide, by URL name; a link appears once its page exists. Each role sees
+# the pages it may open (the pages check it again: a menu is not an access rule).
 CITIZEN_PAGES = (
     (_("我的档案"), "people:me"),
     (_("我的家庭户"), "people:my_household"),
     (_("我的记录"), "people:my_records"),
+    (_("落户自查：我能在哪里落户"), "settlement:self_check"),
+    (_("我的积分落户申请"), "settlement:my_applications"),
+    (_("我的证明"), "certificates:mine"),
+    (_("核验证明"), "certificates:verify"),
+)
+_CASEWORKER_PAGES = (
+    (_("人员查询"), "people:search"),
+    (_("登记人员"), "people:register"),
+    (_("导入人员和家庭户"), "people:import_upload"),
+    (_("证明"), "certificates:list"),
+    (_("积分落户轮次"), "settlement:staff_rounds"),
+    (_("积分落户审核队列"), "settlement:staff_queue"),
+    (_("积分落户政策分析"), "settlement:analysis"),
+    (_("后台任务"), "tasks:list"),
 )
 STAFF_PAGES = {
-    Role.STAFF: ((_("人员查询"), "people:search"), (_("登记人员"), "people:register")),
-    Role.SUPERVISOR: ((_("人员查询"), "people:search"), (_("登记人员"), "people:register")),
+    Role.STAFF: _CASEWORKER_PAGES,
+    Role.SUPERVISOR: _CASEWORKER_PAGES,
     Role.AUDITOR: ((_("审计记录"), "audit:search"),),
-    Role.ADMIN: ((_("参考数据管理"), "admin:index"),),
+    Role.ADMIN: (
+        (_("参考数据管理"), "admin:index"),
+        (_("后台任务"), "tasks:list"),
+        (_("积分落户政策分析"), "settlement:analysis"),
+    ),
+    Role.ANALYST: ((_("积分落户政策分析"), "settlement:analysis"),),
 }
 
 
