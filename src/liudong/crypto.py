@@ -21,6 +21,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 KEY_ID = "k1"
+_BLOB_KEY_ID = KEY_ID.encode()
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 class DecryptionError(ValueError):
@@ -82,6 +85,32 @@ def decrypt(token: str, purpose: str) -> str:
         return (decryptor.update(body) + decryptor.finalize()).decode()
     except InvalidTag:
         raise DecryptionError(f"ciphertext for {purpose} failed its integrity check") from None
+
+
+def seal_blob(data: bytes, purpose: str, sm3_hex: str) -> bytes:
+    """A file at rest: SM4-GCM under ``subkey(purpose, 16)`` with a random 96-bit nonce and the
+    file's SM3 digest (hex) as associated data, so that a blob moved to another record, or a
+    digest changed in the database, fails to open. Layout: ``b"k1" + nonce + body + tag``."""
+    nonce = os.urandom(_NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(subkey(purpose, 16)), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(sm3_hex.encode())
+    body = encryptor.update(data) + encryptor.finalize()
+    return _BLOB_KEY_ID + nonce + body + encryptor.tag
+
+
+def unseal_blob(blob: bytes, purpose: str, sm3_hex: str) -> bytes:
+    """The file of ``seal_blob(data, purpose, sm3_hex)``; :class:`DecryptionError` if the blob
+    or the digest was changed, or the blob was sealed under another key."""
+    head, rest = blob[: len(_BLOB_KEY_ID)], blob[len(_BLOB_KEY_ID) :]
+    if head != _BLOB_KEY_ID or len(rest) < _NONCE_BYTES + _TAG_BYTES:
+        raise DecryptionError(f"not a {purpose} blob of key {KEY_ID}")
+    nonce, body, tag = rest[:_NONCE_BYTES], rest[_NONCE_BYTES:-_TAG_BYTES], rest[-_TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(subkey(purpose, 16)), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(sm3_hex.encode())
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except InvalidTag:
+        raise DecryptionError(f"{purpose} blob failed its integrity check") from None
 
 
 def sm2_sign(data: bytes) -> bytes:

@@ -1,7 +1,8 @@
 """Shared fixtures of the browser tests (Playwright driving Debian's Chromium against a live
-server): the browser, the screenshot folder, a page signed in as a persona (staff with their
-second factor, through the session, as ``tests.personas.login`` does) and a record of what
-went wrong in the page (console errors, uncaught exceptions, responses of 500 and above).
+server): the browser, the screenshot folder, a new page, a page signed in as a persona (staff
+with their second factor, through the session, as ``tests.personas.login`` does), signing in
+through the login form, and a record of what went wrong in the page (console errors, uncaught
+exceptions, responses of 500 and above).
 
 Without /usr/bin/chromium the tests skip, saying so, except under CI=true, where they fail.
 Modules may define their own ``browser`` and ``shots`` fixtures; theirs take precedence."""
@@ -17,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import PASSWORD
 from tests.personas import login
 
 if TYPE_CHECKING:
@@ -93,6 +95,12 @@ class Problems:
         return page
 
 
+def open_page(browser: Browser, viewport: dict[str, int] = DESKTOP) -> Page:
+    """A new page in a new context (its own cookies), in Chinese, at ``viewport``."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")  # type: ignore[arg-type]  # a ViewportSize dict
+    return context.new_page()
+
+
 def signed_in_page(
     browser: Browser,
     server: LiveServer,
@@ -101,11 +109,19 @@ def signed_in_page(
     problems: Problems | None = None,
 ) -> Page:
     """A new page, signed in as ``user`` (None: anonymous), its problems recorded."""
-    context = browser.new_context(viewport=viewport, locale="zh-CN")  # type: ignore[arg-type]  # a ViewportSize dict
+    page = open_page(browser, viewport)
     if user is not None:
         client = login(Client(), user)
         name = settings.SESSION_COOKIE_NAME
         cookie = client.cookies[name]
-        context.add_cookies([{"name": name, "value": cookie.value, "url": server.url}])
-    page = context.new_page()
+        page.context.add_cookies([{"name": name, "value": cookie.value, "url": server.url}])
     return problems.watch(page) if problems is not None else page
+
+
+def sign_in(page: Page, server: LiveServer, username: str) -> None:
+    """Sign in through the login form with the factories' password (staff then see the
+    second-factor page)."""
+    page.goto(f"{server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="下一步").click()

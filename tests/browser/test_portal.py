@@ -11,9 +11,7 @@ Without /usr/bin/chromium the tests skip, saying so, except under CI=true, where
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,55 +20,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liudong.accounts.models import Role
 from tests.accounts.conftest import totp_code
-from tests.factories import PASSWORD, AgencyFactory, PersonFactory, UserFactory
+from tests.browser.conftest import DESKTOP, PHONE, open_page, sign_in
+from tests.factories import AgencyFactory, PersonFactory, UserFactory
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from pathlib import Path
 
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser
     from pytest_django.live_server_helper import LiveServer
 
     from liudong.people.models import Person
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # around it (fixtures, TOTP codes) are still synchronous.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("LIUDONG_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -86,18 +47,6 @@ def wangfang() -> TOTPDevice:
     user = UserFactory.create(username="wangfang", role=Role.STAFF, agency=agency)
     PersonFactory.create(hukou=110105)
     return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-
-
-def open_page(browser: Browser, viewport: dict[str, int]) -> Page:
-    context = browser.new_context(viewport=viewport, locale="zh-CN")  # type: ignore[arg-type]  # a ViewportSize dict
-    return context.new_page()
-
-
-def sign_in(page: Page, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="下一步").click()
 
 
 def profile_url() -> str:

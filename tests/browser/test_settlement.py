@@ -8,19 +8,17 @@ Without /usr/bin/chromium the tests skip, saying so, except under CI=true, where
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
 
 from liudong.settlement.models import Application
-from tests.browser.test_portal import ARGS, CHROMIUM, DESKTOP, PHONE, open_page, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, open_page, sign_in
 from tests.settlement.rounds_helpers import open_round
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from pathlib import Path
 
     from playwright.sync_api import Browser, Page
     from pytest_django.live_server_helper import LiveServer
@@ -28,29 +26,6 @@ if TYPE_CHECKING:
     from tests.personas import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("LIUDONG_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def fill_self_check(page: Page) -> None:

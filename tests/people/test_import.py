@@ -122,6 +122,18 @@ def registry() -> dict[str, Any]:
     }
 
 
+def register_a_child_by_hand(world: World) -> None:
+    """A caseworker registers the family's child (CY) at the counter: the registry changes
+    under a dry run of :func:`family`."""
+    actions.do_register_person(
+        world.beijing_caseworker,
+        id_number=CY,
+        name="白小川",
+        hukou_region=110105,
+        hukou_type="unified",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Dry run and confirmation.
 
@@ -278,13 +290,7 @@ def test_duplicate_and_conflicting_id_numbers_are_reported_never_a_crash(world: 
 
 def test_confirm_refuses_when_the_registry_changed_since_the_dry_run(world: World) -> None:
     batch = dry_run(world, csv_bytes(family()))
-    actions.do_register_person(
-        world.beijing_caseworker,
-        id_number=CY,
-        name="白小川",
-        hukou_region=110105,
-        hukou_type="unified",
-    )
+    register_a_child_by_hand(world)
     before = registry()
     with pytest.raises(ConflictError) as refused:
         confirm(world, batch)
@@ -465,13 +471,7 @@ def test_a_registry_changed_before_the_task_ran_fails_it_with_nothing_written(
     batch = imports.do_confirm_import(
         world.beijing_caseworker, dry_run(world, csv_bytes(family())).pk
     )
-    actions.do_register_person(
-        world.beijing_caseworker,
-        id_number=CY,
-        name="白小川",
-        hukou_region=110105,
-        hukou_type="unified",
-    )
+    register_a_child_by_hand(world)
     before = registry()
     run_pending()
     batch.refresh_from_db()

@@ -132,6 +132,21 @@ def staff_required(view: View) -> View:
     return guarded
 
 
+def signed_in_required(view: View) -> View:
+    """Signed in, any role; staff-type roles also pass :func:`staff_required` (second factor,
+    fresh password). What each role may do is the view's or the action's check."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not isinstance(request.user, User):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if has_staff_role.test(request.user):
+            return staff_required(view)(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def citizen_required(view: View) -> View:
     """Signed in with the citizen role."""
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -28,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from liudong.accounts.access import (
     citizen_required,
-    has_staff_role,
     refusals_audited,
+    signed_in_required,
     signed_in_user,
     staff_required,
 )
@@ -49,20 +47,6 @@ if TYPE_CHECKING:
     View = Callable[..., HttpResponse]
 
 PAGE_SIZE = 50
-
-
-def signed_in_required(view: View) -> View:
-    """Signed in; staff-type roles also pass ``staff_required`` (second factor)."""
-
-    @functools.wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not isinstance(request.user, User):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if has_staff_role.test(request.user):
-            return staff_required(view)(request, *args, **kwargs)
-        return view(request, *args, **kwargs)
-
-    return guarded
 
 
 def caseworker_required(view: View) -> View:

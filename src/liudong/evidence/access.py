@@ -8,15 +8,11 @@ their work, not applicants' documents.
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext as _
 from rules.predicates import Predicate
 
-from liudong.accounts.access import has_staff_role, staff_required
 from liudong.accounts.models import Role, User
 from liudong.site.errors import AccessDeniedError, NotFoundError
 
@@ -24,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django.contrib.auth.models import AnonymousUser
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpResponse
 
     from liudong.evidence.models import Evidence
 
@@ -61,18 +57,3 @@ def check_may_read(actor: User | None, evidence: Evidence) -> None:
         raise NotFoundError(_("没有这份证明材料，或您无权查看")).about(
             "evidence.evidence", evidence.pk
         )
-
-
-def signed_in_required(view: View) -> View:
-    """Signed in; staff-type roles also pass ``staff_required`` (second factor, fresh
-    password). What each role may do is the action's check."""
-
-    @functools.wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not isinstance(request.user, User):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if has_staff_role.test(request.user):
-            return staff_required(view)(request, *args, **kwargs)
-        return view(request, *args, **kwargs)
-
-    return guarded

@@ -1,25 +1,21 @@
 """The bytes of evidence: their type from the signature (magic bytes), a safe file name, and
 SM4-GCM sealing with the SM3 digest of the plaintext as associated data.
 
-The sealed blob is ``b"k1" + nonce (12) + ciphertext + tag (16)``; ``k1`` names the key (the
-``crypto.subkey("evidence", 16)`` of the master key) so it can be rotated like the text fields.
+The sealed blob is ``crypto.seal_blob``'s ``b"k1" + nonce (12) + ciphertext + tag (16)``; ``k1``
+names the key (the ``crypto.subkey("evidence", 16)`` of the master key) so it can be rotated like
+the text fields.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 
-from liudong.crypto import DecryptionError, sm3, subkey
+from liudong.crypto import seal_blob, sm3, unseal_blob
 
-KEY_ID = b"k1"
-NONCE_BYTES = 12
-TAG_BYTES = 16
+PURPOSE = "evidence"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 SIGNATURES: dict[str, bytes] = {
     "application/pdf": b"%PDF-",
@@ -81,29 +77,12 @@ def digest(data: bytes) -> str:
     return sm3(data).hex()
 
 
-def _cipher(nonce: bytes, tag: bytes | None = None) -> Cipher[modes.GCM]:
-    return Cipher(algorithms.SM4(subkey("evidence", 16)), modes.GCM(nonce, tag))
-
-
 def seal(data: bytes, sm3_hex: str) -> bytes:
-    """SM4-GCM with a random 96-bit nonce; ``sm3_hex`` is bound as associated data."""
-    nonce = os.urandom(NONCE_BYTES)
-    encryptor = _cipher(nonce).encryptor()
-    encryptor.authenticate_additional_data(sm3_hex.encode())
-    body = encryptor.update(data) + encryptor.finalize()
-    return KEY_ID + nonce + body + encryptor.tag
+    """``crypto.seal_blob`` under the evidence key; ``sm3_hex`` is bound as associated data."""
+    return seal_blob(data, PURPOSE, sm3_hex)
 
 
 def unseal(blob: bytes, sm3_hex: str) -> bytes:
     """The plaintext of ``seal(data, sm3_hex)``; :class:`DecryptionError` if the blob or the
     digest was changed, or the blob was sealed under another key."""
-    head, rest = blob[: len(KEY_ID)], blob[len(KEY_ID) :]
-    if head != KEY_ID or len(rest) < NONCE_BYTES + TAG_BYTES:
-        raise DecryptionError("not an evidence blob of key k1")
-    nonce, body, tag = rest[:NONCE_BYTES], rest[NONCE_BYTES:-TAG_BYTES], rest[-TAG_BYTES:]
-    decryptor = _cipher(nonce, tag).decryptor()
-    decryptor.authenticate_additional_data(sm3_hex.encode())
-    try:
-        return decryptor.update(body) + decryptor.finalize()
-    except InvalidTag:
-        raise DecryptionError("evidence blob failed its integrity check") from None
+    return unseal_blob(blob, PURPOSE, sm3_hex)
