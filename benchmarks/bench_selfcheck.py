@@ -46,6 +46,8 @@ __all__ = ["FACTS", "FORM", "main", "run"]
 
 TARGET_P95_MS = 50.0
 CITIES = (110000, 310000, 510100)
+# A migrant worker born 1985 with ten years of Beijing social insurance, ten years in a rented
+# home and a bachelor's degree (the self-check page tests use her too: tests/settlement).
 FORM: dict[str, Any] = {
     "cities": ["beijing", "shanghai"],
     "other_cities": "成都",

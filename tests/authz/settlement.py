@@ -104,6 +104,7 @@ def _facts(person: Person) -> dict[str, Any]:
         "has_criminal_record": False,
         "education": "bachelor",
         "education_matched": True,
+        "hukou_region": 411502,  # a hukou outside Beijing: a local one may not apply
     }
 
 
@@ -287,12 +288,23 @@ def _listed(world: World) -> list[Target]:
     return [_app_target("listed application", application)]
 
 
+def _round_to_apply(world: World) -> list[Target]:
+    """An open round, with the neighbour's hukou (朝阳区) moved outside Beijing: points
+    settlement refuses a local hukou (``hukou_local``, tests/settlement/test_qa_fixes.py), and
+    this checks access, so every citizen persona must be someone the scheme is for."""
+    from liudong.people.models import HukouRecord
+
+    HukouRecord.objects.filter(person=world.neighbour, end__isnull=True).update(region_id=411502)
+    return [_round_target("open round", _round(world, "open"))]
+
+
 TARGETS.update(
     {
         "settlement_city": lambda world: [
             Target("Beijing", Region.objects.get(pk=110000), regions=(110000,))
         ],
         "settlement_round": lambda world: [_round_target("open round", _round(world, "open"))],
+        "settlement_round_to_apply": _round_to_apply,
         "settlement_round_over": lambda world: [
             _round_target("window over", _round(world, "open", days_open=(-10, -1)))
         ],
@@ -470,7 +482,7 @@ ENDPOINTS.update(
         # applications
         "settlement_apply": Endpoint(
             allow(citizen=UNRELATED, employer=UNRELATED),
-            target="settlement_round",
+            target="settlement_round_to_apply",
             methods=("POST",),
             kwargs=_by_round,
             body=_apply_body,
@@ -603,7 +615,7 @@ ENDPOINTS.update(
         # a citizen's pages
         "settlement:apply": Endpoint(
             allow(citizen=UNRELATED),
-            target="settlement_round",
+            target="settlement_round_to_apply",
             methods=("GET", "POST"),
             kwargs=_by_round,
             body=_apply_form,

@@ -6,6 +6,9 @@ from tests.authz import NONE, Endpoint, allow, everyone
 
 ENDPOINTS: dict[str, Endpoint] = {
     "home": Endpoint(everyone(signed_in=False), public=True),
+    "favicon": Endpoint(
+        everyone(signed_in=False), public=True, note="redirects to the static SVG icon"
+    ),
     "staff_home": Endpoint(
         allow(staff=NONE, supervisor=NONE, auditor=NONE, admin=NONE, analyst=NONE)
     ),

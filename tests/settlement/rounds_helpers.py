@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tests.personas import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+TODAY = dt.date(2026, 11, 30)  # a Monday; the world's permits are valid from 2026-10-29
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -8,27 +8,18 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import time_machine
 
 from liudong.settlement.models import Application, IndicatorVerification, RankingList, Round
 from liudong.site.api import api
 from liudong.tasks import run_pending
 from tests.apiclient import Api, error_of
 from tests.evidence.samples import GIF, PDF
-from tests.settlement.rounds_helpers import after_review_window, at, facts
+from tests.settlement.rounds_helpers import TODAY, after_review_window, facts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import time_machine
 
     from tests.personas import World
-
-TODAY = dt.date(2026, 11, 30)
-
-
-@pytest.fixture
-def traveller() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(at(TODAY), tick=False) as moved:
-        yield moved
 
 
 def _open(world: World, **change: object) -> dict[str, Any]:

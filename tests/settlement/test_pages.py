@@ -13,49 +13,26 @@ import pytest
 import time_machine
 from django.test import Client
 
+from benchmarks.bench_selfcheck import FORM
 from liudong.settlement import actions, commitments
 from liudong.settlement.models import Application
 from tests.personas import login
-from tests.settlement.rounds_helpers import at, open_round
+from tests.settlement.rounds_helpers import at
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from liudong.settlement.models import Round
     from tests.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 30)  # a Monday; the world's permits are valid from 2026-10-29
 CHECKED_ON = dt.date(2024, 6, 3)  # the 2020 Beijing measures (BJ20) are in force
 
 
-@pytest.fixture
-def traveller() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(at(TODAY), tick=False) as moved:
-        yield moved
-
-
 def beijing_2020(**changes: str) -> dict[str, Any]:
-    """A migrant worker born 1985 with ten years of Beijing social insurance, ten years in a
-    rented home and a bachelor's degree: 30 (job) + 5 (residence) + 15 (education) + 20 (age)."""
-    return {
-        "cities": ["beijing", "shanghai"],
-        "other_cities": "",
-        "hukou_region": "411502",
-        "months_resident": "120",
-        "has_stable_job": "on",
-        "beijing__holds_residence_permit": "yes",
-        "shanghai__holds_residence_permit": "no",
-        "birth_date": "1985-05-01",
-        "retirement_group": "men",
-        "si_months_beijing": "120",
-        "has_criminal_record": "no",
-        "bj_residence_rent_months": "120",
-        "education": "bachelor",
-        "education_matched": "on",
-        **changes,
-    }
+    """The self-check benchmark's migrant worker (:data:`benchmarks.bench_selfcheck.FORM`),
+    comparing no other city: born 1985 with ten years of Beijing social insurance, ten years in
+    a rented home and a bachelor's degree: 30 (job) + 5 (residence) + 15 (education) + 20 (age)."""
+    return {**FORM, "other_cities": "", **changes}
 
 
 def check(data: dict[str, Any], **headers: str) -> tuple[int, str]:
@@ -190,11 +167,6 @@ def application_form(token: str, **changes: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def bj(traveller: time_machine.Traveller, world: World) -> Round:
-    return open_round(world, TODAY)
-
-
 def test_apply_shows_registry_facts_and_the_secret_once(bj: Round, world: World) -> None:
     client = login(Client(), world.henan_migrant)
     form = client.get(f"/settlement/rounds/{bj.pk}/apply/").content.decode()
@@ -252,10 +224,11 @@ def test_the_same_form_submitted_twice_applies_once(bj: Round, world: World) -> 
     assert Application.objects.count() == 1
 
 
-def test_her_case_page_shows_the_score_explained_and_deadlines(bj: Round, world: World) -> None:
-    filed = actions.do_apply(
+def migrant_applies(world: World, rnd: Round) -> actions.Filed:
+    """The migrant applies by the action, with her declared facts only."""
+    return actions.do_apply(
         world.henan_migrant,
-        bj,
+        rnd,
         facts={
             "holds_residence_permit": True,
             "birth_date": "1999-03-14",
@@ -264,6 +237,10 @@ def test_her_case_page_shows_the_score_explained_and_deadlines(bj: Round, world:
             "has_criminal_record": False,
         },
     )
+
+
+def test_her_case_page_shows_the_score_explained_and_deadlines(bj: Round, world: World) -> None:
+    filed = migrant_applies(world, bj)
     client = login(Client(), world.henan_migrant)
     page = client.get(f"/settlement/applications/{filed.application.pk}/").content.decode()
     assert "申请时的预估积分" in page
@@ -278,17 +255,7 @@ def test_her_case_page_shows_the_score_explained_and_deadlines(bj: Round, world:
 
 
 def test_another_citizen_cannot_see_her_application(bj: Round, world: World) -> None:
-    filed = actions.do_apply(
-        world.henan_migrant,
-        bj,
-        facts={
-            "holds_residence_permit": True,
-            "birth_date": "1999-03-14",
-            "retirement_group": "men",
-            "si_months_beijing": 96,
-            "has_criminal_record": False,
-        },
-    )
+    filed = migrant_applies(world, bj)
     url = f"/settlement/applications/{filed.application.pk}/"
     assert login(Client(), world.other_citizen).get(url).status_code == 404
     assert login(Client(), world.beijing_caseworker).get(url).status_code == 403

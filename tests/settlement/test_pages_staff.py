@@ -5,12 +5,10 @@ applicant checking her entry against the published root."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
 import pytest
-import time_machine
 from django.test import Client
 
 from liudong.settlement import actions
@@ -18,28 +16,15 @@ from liudong.settlement.models import Application, Round, RoundStatus
 from liudong.tasks import run_pending
 from tests.evidence.samples import GIF, pdf_upload
 from tests.personas import login
-from tests.settlement.rounds_helpers import after_review_window, at, open_round
+from tests.settlement.rounds_helpers import TODAY, after_review_window
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import time_machine
 
     from liudong.accounts.models import User
     from tests.personas import World
 
 pytestmark = pytest.mark.django_db
-
-TODAY = dt.date(2026, 11, 30)
-
-
-@pytest.fixture
-def traveller() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(at(TODAY), tick=False) as moved:
-        yield moved
-
-
-@pytest.fixture
-def bj(traveller: time_machine.Traveller, world: World) -> Round:
-    return open_round(world, TODAY)
 
 
 def apply(world: World, rnd: Round, user: User | None = None) -> actions.Filed:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,8 +29,10 @@ from liudong.settlement.models import (
 from liudong.site.errors import AccessDeniedError, ConflictError, InvalidInputError
 from liudong.tasks import run_pending
 from liudong.workdays import add_working_days
+from tests.certificates.conftest import needs_renderer
 from tests.evidence.samples import GIF, PDF
 from tests.settlement.rounds_helpers import (
+    TODAY,
     after_review_window,
     at,
     citizen,
@@ -41,23 +42,10 @@ from tests.settlement.rounds_helpers import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import time_machine
 
     from liudong.accounts.models import User
     from tests.personas import World
-
-TODAY = dt.date(2026, 11, 30)  # a Monday; the world's permits are valid from 2026-10-29
-
-
-@pytest.fixture
-def traveller() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(at(TODAY), tick=False) as moved:
-        yield moved
-
-
-@pytest.fixture
-def bj(traveller: time_machine.Traveller, world: World) -> Round:
-    return open_round(world, TODAY)
 
 
 def _apply(user: User, rnd: Round, **kw: object) -> actions.Filed:
@@ -329,6 +317,18 @@ def _verified(world: World, rnd: Round, user: User | None = None) -> Application
     return application
 
 
+def _ranked(world: World, rnd: Round, traveller: time_machine.Traveller) -> None:
+    """One verified application; the round closed after the review window, the application
+    confirmed and the round ranked (its task run)."""
+    application = _verified(world, rnd)
+    after_review_window(traveller, rnd, TODAY)
+    actions.do_close_round(world.beijing_caseworker, rnd)
+    actions.do_confirm_application(world.beijing_supervisor, application)
+    actions.do_rank_round(world.beijing_caseworker, rnd)
+    run_pending()
+    rnd.refresh_from_db()
+
+
 def test_no_confirmation_before_the_round_closes(bj: Round, world: World) -> None:
     application = _verified(world, bj)
     with pytest.raises(InvalidInputError) as refused:
@@ -522,13 +522,7 @@ def test_full_round_from_opening_to_permits(
 def test_objections_only_during_the_notice(
     bj: Round, world: World, traveller: time_machine.Traveller
 ) -> None:
-    application = _verified(world, bj)
-    after_review_window(traveller, bj, TODAY)
-    actions.do_close_round(world.beijing_caseworker, bj)
-    actions.do_confirm_application(world.beijing_supervisor, application)
-    actions.do_rank_round(world.beijing_caseworker, bj)
-    run_pending()
-    bj.refresh_from_db()
+    _ranked(world, bj, traveller)
     listing = RankingList.objects.get(round=bj)
     with pytest.raises(InvalidInputError) as before:
         actions.do_object(world.other_citizen, listing, grounds="不符合条件")
@@ -552,28 +546,11 @@ def test_review_window_counts_working_days(bj: Round, world: World) -> None:
     assert Decimal(application.assessment["score"]) == application.score
 
 
-def _renderer_missing() -> str:
-    import os
-
-    from liudong.certificates import pdf
-
-    if os.environ.get("CI") == "true":
-        return ""  # CI installs WeasyPrint's libraries and the fonts: there it must render
-    ready = pdf.readiness()
-    return "" if ready.ok else ready.message
-
-
-@pytest.mark.skipif(bool(_renderer_missing()), reason=_renderer_missing())
+@needs_renderer
 def test_permit_pdf_is_generated(
     bj: Round, world: World, traveller: time_machine.Traveller
 ) -> None:
-    application = _verified(world, bj)
-    after_review_window(traveller, bj, TODAY)
-    actions.do_close_round(world.beijing_caseworker, bj)
-    actions.do_confirm_application(world.beijing_supervisor, application)
-    actions.do_rank_round(world.beijing_caseworker, bj)
-    run_pending()
-    bj.refresh_from_db()
+    _ranked(world, bj, traveller)
     actions.do_publish_notice(world.beijing_caseworker, bj)
     bj.refresh_from_db()
     assert bj.notice_until is not None

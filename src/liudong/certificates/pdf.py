@@ -32,6 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from liudong.certificates import codes
+from liudong.site.text import join_clauses, join_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -71,7 +72,7 @@ class Readiness:
         if self.ok:
             return _("可以生成证明（WeasyPrint、Pango 和 Noto CJK 字体齐备）")
         return _("无法生成证明：%(problems)s。请由系统管理员安装：%(fix)s") % {
-            "problems": "；".join(self.problems),
+            "problems": join_clauses(self.problems),
             "fix": FIX,
         }
 
@@ -115,7 +116,7 @@ def _probe() -> tuple[str, ...]:
     ]
     if missing:
         problems.append(
-            _("缺少 WeasyPrint 所需的系统库 %(libraries)s") % {"libraries": "、".join(missing)}
+            _("缺少 WeasyPrint 所需的系统库 %(libraries)s") % {"libraries": join_list(missing)}
         )
     families = _cjk_families()
     if families is None:
@@ -123,7 +124,7 @@ def _probe() -> tuple[str, ...]:
     else:
         absent = [font for font in FONTS if font not in families]
         if absent:
-            problems.append(_("缺少中文字体 %(fonts)s") % {"fonts": "、".join(absent)})
+            problems.append(_("缺少中文字体 %(fonts)s") % {"fonts": join_list(absent)})
     return tuple(problems)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from liudong.tasks import report_progress, task
 
 
-@task()
+@task(label=gettext_lazy("生成证明"))
 def generate_certificate(certificate_id: int) -> str:
     """Render, sign and store one certificate; returns its status (``ready`` or ``failed``).
     Run twice (a worker died after committing), it leaves a finished certificate alone."""

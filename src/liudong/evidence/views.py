@@ -16,9 +16,8 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from liudong.accounts.access import refusals_audited, signed_in_user
+from liudong.accounts.access import refusals_audited, signed_in_required, signed_in_user
 from liudong.evidence import actions, files
-from liudong.evidence.access import signed_in_required
 from liudong.evidence.models import Evidence
 from liudong.site.errors import InvalidInputError, NotFoundError
 

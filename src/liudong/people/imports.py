@@ -36,19 +36,16 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liudong import crypto, regions
-from liudong.audit import sequencer
-from liudong.audit.events import AuditWriteError, record
-from liudong.audit.models import AuditEvent, Outcome
+from liudong.audit.events import record, record_many
+from liudong.audit.models import Outcome
 from liudong.people import access, idnumber
 from liudong.people.actions import (
     _caseworker,
@@ -81,6 +78,7 @@ from liudong.site.errors import (
     NotFoundError,
     PayloadTooLargeError,
 )
+from liudong.site.text import join_list
 from liudong.tasks import report_progress, task
 from liudong.tasks import status as task_status
 
@@ -393,7 +391,7 @@ def _fields(headings: list[str], number: int) -> list[str | None]:
             raise _file_error(
                 "import_unknown_column",
                 _("第%(row)d行的标题“%(h)s”不是可导入的列。可用的标题：%(all)s")
-                % {"row": number, "h": text[:40], "all": "、".join(c.heading for c in COLUMNS)},
+                % {"row": number, "h": text[:40], "all": join_list(c.heading for c in COLUMNS)},
             )
         if found in seen:
             raise _file_error(
@@ -408,7 +406,7 @@ def _fields(headings: list[str], number: int) -> list[str | None]:
         raise _file_error(
             "import_missing_column",
             _("第%(row)d行（标题行）缺少必填的列：%(cols)s。请下载模板，按模板的标题填写")
-            % {"row": number, "cols": "、".join(missing)},
+            % {"row": number, "cols": join_list(missing)},
         )
     return fields
 
@@ -971,7 +969,7 @@ def _one_row_per_person(
                 "id_number",
                 "conflicting_rows",
                 _("身份号码 %(id)s 在第%(r)d行也出现了，但两行的%(cols)s不同")
-                % {"id": row.id.masked, "r": earlier.row, "cols": "、".join(differing)},
+                % {"id": row.id.masked, "r": earlier.row, "cols": join_list(differing)},
                 _("同一个人只保留一行，或核对两行哪一行正确"),
             )
         )
@@ -1206,40 +1204,26 @@ def _households(
 # ---------------------------------------------------------------------------------------------
 # Sealing the stored file.
 
-KEY_ID = b"k1"
 _PURPOSE = "people.ImportBatch.blob"
 
 
-def _cipher(nonce: bytes, tag: bytes | None = None) -> Cipher[modes.GCM]:
-    return Cipher(algorithms.SM4(crypto.subkey(f"sm4:{_PURPOSE}", 16)), modes.GCM(nonce, tag))
-
-
 def seal(data: bytes, sm3_hex: str) -> bytes:
-    """SM4-GCM with a random nonce, the SM3 digest bound as associated data."""
-    nonce = os.urandom(12)
-    encryptor = _cipher(nonce).encryptor()
-    encryptor.authenticate_additional_data(sm3_hex.encode())
-    return KEY_ID + nonce + encryptor.update(data) + encryptor.finalize() + encryptor.tag
+    """``crypto.seal_blob`` (SM4-GCM), the SM3 digest bound as associated data."""
+    return crypto.seal_blob(data, f"sm4:{_PURPOSE}", sm3_hex)
 
 
 def unseal(blob: bytes, sm3_hex: str) -> bytes:
     """The stored file; :class:`ConflictError` if a byte of it or its digest was changed."""
-    broken = ConflictError(
-        "import_integrity",
-        _("保存的导入文件已被改动，不能导入：请重新上传文件并试导入"),
-        "file",
-    )
-    if blob[:2] != KEY_ID or len(blob) < 2 + 12 + 16:
-        raise broken
-    nonce, body, tag = blob[2:14], blob[14:-16], blob[-16:]
-    decryptor = _cipher(nonce, tag).decryptor()
-    decryptor.authenticate_additional_data(sm3_hex.encode())
     try:
-        data = decryptor.update(body) + decryptor.finalize()
-    except InvalidTag:
-        raise broken from None
-    if crypto.sm3(data).hex() != sm3_hex:
-        raise broken
+        data = crypto.unseal_blob(blob, f"sm4:{_PURPOSE}", sm3_hex)
+    except crypto.DecryptionError:
+        data = None
+    if data is None or crypto.sm3(data).hex() != sm3_hex:
+        raise ConflictError(
+            "import_integrity",
+            _("保存的导入文件已被改动，不能导入：请重新上传文件并试导入"),
+            "file",
+        )
     return data
 
 
@@ -1467,7 +1451,7 @@ def _resume(actor: User | None, batch: ImportBatch, *, background: bool) -> Impo
     return batch
 
 
-@task(takes_context=True)
+@task(takes_context=True, label=gettext_lazy("导入人员和户籍"))
 def apply_import(context: TaskContext, batch_id: int) -> dict[str, Any]:
     """The background task of a confirmed batch: :func:`apply_batch` with progress."""
     return apply_batch(batch_id, progress=report_progress, task_id=str(context.task_result.id))
@@ -2012,34 +1996,11 @@ def _audit(
     entries: list[tuple[str, models.Model, dict[str, Any]]],
     batch_id: int,
 ) -> None:
-    """One audit event per change, with the fields ``liudong.audit.events.record`` writes,
-    inserted together inside the chunk's transaction: if the audit write fails, the chunk
-    fails with it (fail closed, ``AuditWriteError``)."""
-    if not entries:
-        return
-    agency = actor.agency if actor is not None else None
-    now = timezone.now()
-    events = [
-        AuditEvent(
-            at=now,
-            actor_id=actor.pk if actor is not None else None,
-            actor=actor.get_username() if actor is not None else "",
-            role=actor.role if actor is not None else "",
-            agency=agency.code if agency is not None else "",
-            action=name,
-            object_type=target._meta.label_lower,
-            object_id=str(target.pk),
-            outcome=Outcome.OK,
-            detail={**detail, "import": batch_id},
-        )
-        for name, target, detail in entries
-    ]
-    try:
-        with transaction.atomic(savepoint=False):
-            sequencer.hold_for_writing()
-            AuditEvent.objects.bulk_create(events)
-    except DatabaseError as exc:
-        raise AuditWriteError from exc
+    """One audit event per change, naming the batch, inside the chunk's transaction: if the
+    audit write fails, the chunk fails with it (fail closed, ``AuditWriteError``)."""
+    record_many(
+        actor, [(name, target, {**detail, "import": batch_id}) for name, target, detail in entries]
+    )
 
 
 def report_lines(batch: ImportBatch) -> Iterable[list[str]]:

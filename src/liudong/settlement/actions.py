@@ -48,6 +48,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from liudong.accounts.models import Role, User
@@ -87,6 +88,7 @@ from liudong.site.errors import (
     NotFoundError,
     UnauthenticatedError,
 )
+from liudong.site.text import join_list
 from liudong.workdays import add_working_days
 from liudong.workflows.access import cases_for
 from liudong.workflows.actions import (
@@ -207,7 +209,7 @@ def _status(rnd: Round, *allowed: RoundStatus, doing: str) -> None:
             % {
                 "now": RoundStatus(rnd.status).label,
                 "doing": doing,
-                "allowed": "、".join(str(RoundStatus(s).label) for s in allowed),
+                "allowed": join_list(RoundStatus(s).label for s in allowed),
             },
             "round",
         ).about("settlement.round", rnd.pk)
@@ -429,6 +431,7 @@ def do_apply(
     *,
     facts: Mapping[str, object],
     person: Person | None = None,
+    residence_district: int | None = None,
 ) -> Filed:
     """Apply to ``rnd`` with the declared ``facts`` (the scheme's field names).
 
@@ -440,15 +443,22 @@ def do_apply(
 
     The registry's facts (hukou, residence permit, employment, social insurance, birth date,
     education) are stored beside the declared ones, with the differences flagged, and the
-    preliminary score is assessed at the round's date. Refusals: 403 for other roles or
-    persons; ``outside_window``/``round_status`` (round); ``unknown_field``/``invalid_fact``
-    (``facts.<name>``); 409 ``already_applied`` for a second live application."""
+    preliminary score is assessed at the round's date. ``residence_district`` (a county-level
+    code in the round's city, optional) is where she lives: her case is handled there (see
+    ``case_region``). Refusals: 403 for other roles or persons; ``outside_window``/
+    ``round_status`` (round); ``unknown_field``/``invalid_fact`` (``facts.<name>``);
+    ``hukou_local`` (``facts.hukou_region``) when the registry or she herself places her hukou
+    in the round's city (points schemes are for residents with a hukou elsewhere, RP15 第二条);
+    ``invalid_district`` (``residence_district``); 409 ``already_applied`` for a second live
+    application."""
     user = _signed_in(actor)
     rnd = _lock_round(rnd)
     applicant, employer = _applicant(user, person)
     _in_window(rnd)
     found = _scheme(rnd.scheme)
     declared = _facts(found, facts)
+    _hukou_not_local(found, declared, applicant, rnd)
+    district = _district(rnd, residence_district)
     assessment = _assess(rnd, declared)
     _no_live_application(rnd, applicant)
     registry = _registry_facts(found, applicant, rnd)
@@ -472,7 +482,7 @@ def do_apply(
         application.employment_confirmed_at, application.employment_confirmed_by = now, user
     secret = None
     if employer is None:
-        secret = _open(user, application, rnd)
+        secret = _open(user, application, rnd, district)
     _save_new(application)
     record(user, "settlement.apply", application, detail=_apply_detail(application))
     if employer is None:
@@ -523,7 +533,7 @@ def _applicant(user: User, person: Person | None) -> tuple[Person, Employer | No
 
 
 def _in_window(rnd: Round) -> None:
-    _status(rnd, RoundStatus.OPEN, doing=_("申报"))
+    _status(rnd, RoundStatus.OPEN, doing=pgettext("action", "申报"))
     today = _today()
     if not rnd.opens_on <= today <= rnd.closes_on:
         raise InvalidInputError(
@@ -552,10 +562,10 @@ def _save_new(application: Application) -> None:
         ) from None
 
 
-def _open(user: User, application: Application, rnd: Round) -> str:
+def _open(user: User, application: Application, rnd: Round, district: Region | None) -> str:
     """Open the applicant's case and make her receipt secret (its key is kept)."""
     case = do_open_case(
-        user, POINTS_APPLICATION, _case_region(application.person, rnd), application.person
+        user, POINTS_APPLICATION, case_region(application.person, rnd, district), application.person
     )
     application.case = case
     application.pre_state = ""
@@ -578,9 +588,12 @@ def _apply_detail(application: Application) -> dict[str, Any]:
 
 
 @action("settlement.confirm_filing")
-def do_confirm_filing(actor: User | None, application: Application) -> Filed:
-    """The applicant confirms a filing her employer made for her: her case opens and
-    ``Filed.secret`` is her receipt secret, shown this once. Only inside the window."""
+def do_confirm_filing(
+    actor: User | None, application: Application, *, residence_district: int | None = None
+) -> Filed:
+    """The applicant confirms a filing her employer made for her: her case opens (where she
+    lives: ``residence_district`` as in ``do_apply``) and ``Filed.secret`` is her receipt
+    secret, shown this once. Only inside the window."""
     user = _signed_in(actor)
     application = _locked_application(user, application)
     if user.person_id != application.person_id:
@@ -590,8 +603,9 @@ def do_confirm_filing(actor: User | None, application: Application) -> Filed:
         or application.pre_state != ApplicationState.AWAITING_APPLICANT
     ):
         raise ConflictError("already_confirmed", _("这份申请已经确认过或已失效"))
-    _in_window(_lock_round(application.round))
-    secret = _open(user, application, application.round)
+    rnd = _lock_round(application.round)
+    _in_window(rnd)
+    secret = _open(user, application, rnd, _district(rnd, residence_district))
     _save(application, "case", "pre_state", "receipt_key")
     record(user, "settlement.confirm_filing", application, detail={"case": application.case_id})
     return Filed(application, secret)
@@ -749,9 +763,86 @@ def _city_range(rnd: Round) -> tuple[int, int]:
     return Region.code_range(rnd.region_id)
 
 
-def _case_region(person: Person, rnd: Round) -> Region:
-    """Where the application is handled: the district of her residence permit in the city,
-    else her hukou, else her employer, if in the city; else the city itself."""
+def _hukou_not_local(
+    found: Scheme, declared: Mapping[str, object], person: Person, rnd: Round
+) -> None:
+    """Refuse an applicant whose hukou is in the round's city, by the registry or by her own
+    declaration: a residence permit is issued only to residents with a hukou elsewhere
+    (RP15 第二条), so she cannot meet the permit precondition and needs no points."""
+    field = next((f for f in found.fields if f.registry == "hukou" and f.kind == "int"), None)
+    if field is None:
+        return
+    known = registry_value(field, person, rnd.region_id, rnd.assessed_on)
+    places = [known, declared.get(field.name)]
+    local = next(
+        (int(c) for c in places if isinstance(c, int) and c and _city_code(int(c)) == found.region),
+        None,
+    )
+    if local is None:
+        return
+    city = Region.objects.filter(pk=found.region).values_list("name", flat=True).first() or ""
+    if found.grants == "hukou":
+        problem = _("您的户籍已在%(city)s，不需要积分落户") % {"city": city}
+    else:
+        problem = _("您的户籍已在%(city)s，不需要申请%(scheme)s") % {
+            "city": city,
+            "scheme": found.name.get("zh", found.key),
+        }
+    raise InvalidInputError("hukou_local", problem, f"facts.{field.name}").about(
+        "settlement.round", rnd.pk
+    )
+
+
+def _city_code(code: int) -> int:
+    """The prefecture-level city of a county-level code (a municipality: its province)."""
+    province = code // 10000
+    return province * 10000 if province in (11, 12, 31, 50) else code // 100 * 100
+
+
+def _district(rnd: Round, code: int | None) -> Region | None:
+    """The residence district an applicant names: a current county-level division inside the
+    round's city (None when she names none)."""
+    if code is None:
+        return None
+    low, high = _city_range(rnd)
+    found = (
+        Region.objects.filter(
+            pk=code, code__gte=low, code__lt=high, level="county", current=True
+        ).first()
+        if isinstance(code, int) and not isinstance(code, bool)
+        else None
+    )
+    if found is None:
+        raise InvalidInputError(
+            "invalid_district",
+            _("%(code)s不是%(city)s的区县；请填写%(city)s一个区县的6位行政区划代码")
+            % {"code": code, "city": rnd.region.name},
+            "residence_district",
+        ).about("settlement.round", rnd.pk)
+    return found
+
+
+def city_districts(rnd: Round) -> list[Region]:
+    """The current county-level divisions of the round's city (for the residence question)."""
+    low, high = _city_range(rnd)
+    return list(
+        Region.objects.filter(code__gte=low, code__lt=high, level="county", current=True).order_by(
+            "code"
+        )
+    )
+
+
+def case_region(person: Person, rnd: Round, declared: Region | None = None) -> Region:
+    """Where the application is handled: the residence district she declares, else that of
+    her residence permit in the city, else her hukou, else her employer, if in the city; else
+    the city itself. A case must be seen by someone (``served``): where no caseworker's
+    agency covers that region, the nearest region above it whose area holds one."""
+    return served(declared or registered_residence(person, rnd), rnd.region)
+
+
+def registered_residence(person: Person, rnd: Round) -> Region:
+    """Where the registry places her in the round's city: her residence permit's district,
+    else her hukou, else her employer; else the city itself."""
     low, high = _city_range(rnd)
     today = _today()
     permit = (
@@ -783,6 +874,31 @@ def _case_region(person: Person, rnd: Round) -> Region:
         .first()
     )
     return job.employer.region if job is not None else rnd.region
+
+
+def served(region: Region, city: Region) -> Region:
+    """``region`` when some caseworker's agency covers it; else, going up from it to
+    ``city``, the first region whose area holds an agency with a caseworker: the case goes to
+    that agency's region (the lowest code, so the choice is stable). ``region`` itself when
+    the city has no caseworker at all (a round cannot be opened then)."""
+    agencies = sorted(
+        set(
+            User.objects.filter(
+                role__in=CASEWORKERS, is_active=True, agency__isnull=False
+            ).values_list("agency__region_id", flat=True)
+        )
+    )
+    if any(Region.code_range(a)[0] <= region.code < Region.code_range(a)[1] for a in agencies):
+        return region
+    in_city = Region.code_range(city.code)
+    for above in dict.fromkeys((region.code // 100 * 100, region.code // 10000 * 10000)):
+        if not in_city[0] <= above < in_city[1]:
+            continue
+        low, high = Region.code_range(above)
+        inside = [a for a in agencies if low <= a < high]
+        if inside:
+            return Region.objects.get(pk=inside[0])
+    return region
 
 
 def _current_employer(person: Person, rnd: Round) -> Employer | None:
@@ -832,6 +948,13 @@ def registry_value(field: Field, person: Person, city: int, on: dt.date) -> obje
             issued_on__lte=on,
             valid_until__gte=on,
         ).exists()
+    if source == "hukou" and kind == "int":  # the place of the current hukou, wherever it is
+        return (
+            HukouRecord.objects.filter(person=person, end__isnull=True)
+            .order_by("-start")
+            .values_list("region_id", flat=True)
+            .first()
+        )
     if source == "hukou" and kind == "bool":
         return HukouRecord.objects.filter(
             person=person, end__isnull=True, region_id__gte=low, region_id__lt=high
@@ -998,8 +1121,8 @@ def do_verify_indicator(
             "application",
         ).about(OBJECT_APPLICATION, application.pk)
     found = _scheme(application.round.scheme)
-    fields = {f.name: f for f in found.fields}
-    if indicator not in fields:
+    fields = {f.name: f for f in found.fields_on(application.round.assessed_on)}
+    if indicator not in fields:  # unknown, or not in force under the round's version
         raise InvalidInputError(
             "unknown_indicator",
             _("没有“%(name)s”这项指标；可以核实：%(known)s")
@@ -1091,29 +1214,75 @@ def verified_facts(application: Application) -> dict[str, object]:
     return facts
 
 
-def _unverified(application: Application) -> list[str]:
-    """Declared indicators with neither a verification nor the registry's agreement."""
+def indicators_to_verify(application: Application) -> list[str]:
+    """The indicators a caseworker must verify before finishing, in the scheme's order: of
+    the facts in force on the round's assessment date, those a precondition reads, those
+    whose value (declared, else the field's default) claims something (differs from the
+    default: zero, "no", "none"), and those the registry records differently. A fact that
+    claims nothing, agrees with the registry (or the registry does not know it) and is no
+    precondition needs no evidence (docs/settlement.md, "Verification")."""
+    found = _scheme(application.round.scheme)
+    on = application.round.assessed_on
+    preconditions = schemes.precondition_fields(found.key, on)
+    needed = []
+    for field in found.fields_on(on):
+        value = application.declared.get(field.name, field.default)
+        known = application.registry.get(field.name)
+        if (
+            field.name in preconditions
+            or field.claims(value)
+            or (known is not None and _json(known) != _json(value))
+        ):
+            needed.append(field.name)
+    return needed
+
+
+def unverified_indicators(application: Application) -> list[str]:
+    """Indicators to verify that are neither verified nor confirmed by the registry."""
     verified = set(application.verifications.values_list("indicator", flat=True))
-    return sorted(
+    return [
         name
-        for name, value in application.declared.items()
-        if value is not None
-        and name not in verified
-        and application.registry.get(name, object()) != value
-    )
+        for name in indicators_to_verify(application)
+        if name not in verified and _registry_confirms(application, name) is None
+    ]
+
+
+def _registry_confirms(application: Application, name: str) -> object | None:
+    """The value the registry confirms for an indicator: the declared value when the registry
+    records the same, or the registry's value for a fact she did not declare (the registry
+    supplies it); None otherwise."""
+    known: object = application.registry.get(name)
+    if known is None:
+        return None
+    if name not in application.declared:
+        return known
+    return known if application.declared[name] == known else None
+
+
+def _labels(found: Scheme, names: Sequence[str]) -> str:
+    """The fields' labels in the active language, joined as a list."""
+    language = "en" if (get_language() or "").startswith("en") else "zh"
+    fields = {f.name: f for f in found.fields}
+    shown = [
+        fields[n].label.get(language) or fields[n].label.get("zh", n) if n in fields else n
+        for n in names
+    ]
+    return join_list(shown)
 
 
 def _verify_from_registry(user: User, application: Application) -> None:
-    """Record the declared facts the registry confirms as verified from the registry."""
+    """Record the indicators the registry confirms as verified from the registry."""
     verified = set(application.verifications.values_list("indicator", flat=True))
     now = timezone.now()
-    for name, value in application.declared.items():
-        if name not in verified and value is not None and application.registry.get(name) == value:
+    names = dict.fromkeys([*application.declared, *indicators_to_verify(application)])
+    for name in names:
+        value = None if name in verified else _registry_confirms(application, name)
+        if value is not None:
             IndicatorVerification.objects.create(
                 application=application,
                 indicator=name,
                 value=value,
-                declared=value,
+                declared=application.declared.get(name),
                 source="registry",
                 verified_by=user,
                 verified_at=now,
@@ -1122,18 +1291,20 @@ def _verify_from_registry(user: User, application: Application) -> None:
 
 @action("settlement.finish_verification")
 def do_finish_verification(actor: User | None, application: Application) -> Application:
-    """The caseworker finishes verifying: every declared indicator is verified (those the
-    registry confirms are recorded as verified from the registry) and, where the scheme has
-    employment indicators, the employer has confirmed. Computes the verified score and starts
+    """The caseworker finishes verifying: every indicator of ``indicators_to_verify`` is
+    verified (those the registry confirms are recorded as verified from the registry; a fact
+    that claims nothing needs no evidence) and, where the scheme has employment indicators,
+    the employer has confirmed. Computes the verified score and starts
     the applicant's review window (working days). Refusals: ``indicators_unverified``,
     ``employer_not_confirmed``, ``transition_not_allowed``."""
     user = _signed_in(actor)
     application = _locked_application(user, application)
-    missing = _unverified(application)
+    missing = unverified_indicators(application)
     if missing:
         raise InvalidInputError(
             "indicators_unverified",
-            _("还有指标没有核实：%(names)s") % {"names": ", ".join(missing)},
+            _("还有指标没有核实：%(names)s")
+            % {"names": _labels(_scheme(application.round.scheme), missing)},
             "indicator",
         ).about(OBJECT_APPLICATION, application.pk)
     _employer_confirmed(application)
@@ -1181,7 +1352,8 @@ def _employer_confirmed(application: Application) -> None:
     ):
         raise InvalidInputError(
             "employer_not_confirmed",
-            _("就业指标（%(names)s）须经用人单位确认后才能完成审核") % {"names": ", ".join(needs)},
+            _("就业指标（%(names)s）须经用人单位确认后才能完成审核")
+            % {"names": _labels(found, needs)},
             "application",
         ).about(OBJECT_APPLICATION, application.pk)
 

@@ -107,6 +107,7 @@ def _months(expr: pl.Expr) -> pl.Expr:
 # Fields without an entry take the field's default (reported as ``defaulted``).
 _SOURCES: Final[Mapping[str, Mapping[str, pl.Expr]]] = {
     "beijing": {
+        "hukou_region": pl.col("hukou_region").cast(pl.Int64),
         "holds_residence_permit": pl.col("has_residence_permit"),
         "birth_date": pl.col("birth_date"),
         "retirement_group": pl.col("retirement_group"),
@@ -138,6 +139,7 @@ _SOURCES: Final[Mapping[str, Mapping[str, pl.Expr]]] = {
         "detention_records": pl.col("detention_records").cast(pl.Int64),
     },
     "shanghai": {
+        "hukou_region": pl.col("hukou_region").cast(pl.Int64),
         "holds_residence_permit": pl.col("has_residence_permit"),
         "birth_date": pl.col("birth_date"),
         "education": pl.col("education"),

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liudong import population as populations
 from liudong.audit.events import record
@@ -218,7 +219,7 @@ def compute(request: Request) -> dict[str, Any]:
     return data
 
 
-@task()
+@task(label=gettext_lazy("政策分析"))
 def run_analysis(request: dict[str, Any]) -> dict[str, Any]:
     """The background form of :func:`compute` (its return value is the figures)."""
     return compute(Request.from_json(request))

@@ -128,6 +128,17 @@ class ApplyIn(Input):
     person_id: RecordId | None = Field(
         None, description="employer representatives: the employee filed for"
     )
+    residence_district: int | None = Field(
+        None,
+        description="GB/T 2260 code of the district she lives in (reviews her application); "
+        "default: her residence permit's district, else her hukou's or employer's",
+    )
+
+
+class ConfirmFilingIn(Input):
+    residence_district: int | None = Field(
+        None, description="GB/T 2260 code of the district she lives in, as in ApplyIn"
+    )
 
 
 class ApplicationOut(Schema):
@@ -622,7 +633,13 @@ def apply(request: HttpRequest, round_id: int, payload: ApplyIn) -> Status[dict[
         person = Person.objects.filter(pk=payload.person_id).first()
         if person is None:
             raise InvalidInputError("unknown_person", "no such person", "person_id")
-    filed = actions.do_apply(caller(request), _round(round_id), facts=payload.facts, person=person)
+    filed = actions.do_apply(
+        caller(request),
+        _round(round_id),
+        facts=payload.facts,
+        person=person,
+        residence_district=payload.residence_district,
+    )
     return Status(
         201, {"application": _application(filed.application), "receipt_secret": filed.secret}
     )
@@ -703,10 +720,14 @@ def get_receipt(
 
 
 @router.post("/applications/{application_id}/confirm-filing", response={200: FiledOut, **ERRORS})
-def confirm_filing(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def confirm_filing(
+    request: HttpRequest, application_id: int, payload: ConfirmFilingIn | None = None
+) -> dict[str, Any]:
     """The applicant confirms her employer's filing; the receipt secret is in this response only."""
     filed = actions.do_confirm_filing(
-        caller(request), _mine(request, application_id, "settlement.confirm_filing")
+        caller(request),
+        _mine(request, application_id, "settlement.confirm_filing"),
+        residence_district=payload.residence_district if payload else None,
     )
     return {"application": _application(filed.application), "receipt_secret": filed.secret}
 

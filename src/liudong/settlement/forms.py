@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from liudong import regions
 from liudong.settlement import schemes
-from liudong.settlement.views_display import lang, text
+from liudong.settlement.views_display import cite_label, lang, text
+from liudong.site.text import join_clauses, join_list, parenthesized
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from django.forms.boundfield import BoundField
 
@@ -109,7 +110,7 @@ def city_name(code: int) -> str:
 
 def _city_problem(error: CityNotFoundError) -> str:
     if error.candidates:
-        options = "、".join(f"{city_name(c)}（{c}）" for c in error.candidates[:6])
+        options = join_list(city_name(c) + parenthesized(c) for c in error.candidates[:6])
         return _("“%(typed)s”可能是几个城市：%(options)s。请填写行政区划代码。") % {
             "typed": error.typed,
             "options": options,
@@ -159,6 +160,8 @@ def declared_facts(on: dt.date) -> tuple[FactField, ...]:
     found: dict[str, tuple[schemes.Field, list[str]]] = {}
     for key, scheme in schemes.SCHEMES.items():
         for fact in scheme.fields_on(on):
+            if fact.name in CITY_FACT_NAMES:  # asked once under "your situation"
+                continue
             name = f"{key}__{fact.name}" if fact.city_specific else fact.name
             found.setdefault(name, (fact, []))[1].append(key)
     return tuple(FactField(name, fact, tuple(keys)) for name, (fact, keys) in found.items())
@@ -169,8 +172,8 @@ def _help(fact: schemes.Field, language: str) -> str:
     if fact.kind in {"int", "decimal"} and fact.unit:
         parts.append(_("单位：%(unit)s") % {"unit": unit_label(fact.unit)})
     if fact.cite:
-        parts.append(_("依据：%(cite)s") % {"cite": fact.cite})
-    return "；".join(p for p in parts if p)
+        parts.append(_("依据：%(cite)s") % {"cite": cite_label(fact.cite)})
+    return join_clauses(parts)
 
 
 def unit_label(unit: str) -> str:
@@ -405,25 +408,54 @@ class SelfCheckForm(forms.Form):
 # Applying, reviews, objections, the receipt check.
 
 
+DISTRICT = "residence_district"  # the apply form's question: where she lives in the city
+
+
 class ApplyForm(forms.Form):
     """The facts of one round's scheme (under the version the round assesses at), each field
     named as the rules name it."""
 
-    def __init__(self, *args: Any, scheme: schemes.Scheme, on: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        scheme: schemes.Scheme,
+        on: dt.date,
+        districts: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``districts``: the county-level divisions of the round's city (code, name), asked
+        as where she lives, which decides the office that handles her case."""
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         language = lang()
         for fact in scheme.fields_on(on):
             self.fields[fact.name] = form_field(fact, language)
             self.fields[fact.name].required = fact.required
+        if districts:
+            self.fields[DISTRICT] = forms.TypedChoiceField(
+                label=_("现居住的区（县）"),
+                choices=[("", _("请选择")), *((str(c), n) for c, n in districts)],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                help_text=_(
+                    "您的申请由居住地所在区的经办机构审核；不选则按居住证登记的区，"
+                    "没有登记的按户籍或就业单位所在区"
+                ),
+            )
 
     def facts(self) -> dict[str, object]:
         """The answered facts (blank optional ones left to the scheme's defaults)."""
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if value is not None and value != ""
+            if value is not None and value != "" and name != DISTRICT
         }
+
+    def residence_district(self) -> int | None:
+        """The district she chose (None: none chosen, the registry's is used)."""
+        value = self.cleaned_data.get(DISTRICT)
+        return value if isinstance(value, int) else None
 
     def put_error(self, field: str | None, message: str) -> None:
         name = (field or "").removeprefix("facts.")
@@ -518,7 +550,7 @@ def _choices_help(fact: schemes.Field) -> str:
     if fact.kind == "bool":
         return _("是 / 否")
     if fact.kind == "choice":
-        return "；".join(f"{code} = {text(labels)}" for code, labels in fact.choices)
+        return join_clauses(f"{code} = {text(labels)}" for code, labels in fact.choices)
     if fact.kind == "date":
         return _("日期，例如 2020-01-31")
     return unit_label(fact.unit)
@@ -585,12 +617,18 @@ class VerifyIndicatorForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=2000)
 
     def __init__(
-        self, *args: Any, scheme: schemes.Scheme, evidence: list[Any], **kwargs: Any
+        self,
+        *args: Any,
+        scheme: schemes.Scheme,
+        on: dt.date,
+        evidence: list[Any],
+        **kwargs: Any,
     ) -> None:
+        """``on``: the round's assessment date; only the facts in force then are offered."""
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         indicator = cast("forms.ChoiceField", self.fields["indicator"])
-        indicator.choices = [(f.name, text(f.label)) for f in scheme.fields]
+        indicator.choices = [(f.name, text(f.label)) for f in scheme.fields_on(on)]
         ids = cast("forms.ChoiceField", self.fields["evidence_ids"])
         ids.choices = [(e.pk, f"{e.filename} ({e.uploaded_at:%Y-%m-%d})") for e in evidence]
 

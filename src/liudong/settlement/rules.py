@@ -497,8 +497,10 @@ bj_honour = _bj_input(
     unit="yes/no",
     article="申请条件（持有本市居住证）",
 )
-def bj_pre_residence_permit(holds_residence_permit: Column) -> Column:
-    return holds_residence_permit
+def bj_pre_residence_permit(holds_residence_permit: Column, hukou_elsewhere: Column) -> Column:
+    """A Beijing residence permit, which is issued only to residents whose hukou is outside
+    Beijing (RP15 第二条): a Beijing hukou holder does not meet it, whatever she declares."""
+    return holds_residence_permit & hukou_elsewhere
 
 
 @_bj_rule(
@@ -1039,8 +1041,10 @@ sh_serious_criminal_record = _sh_input(
     unit="yes/no",
     cite="SH13 申请条件（持有本市居住证）",
 )
-def sh_pre_residence_permit(holds_residence_permit: Column) -> Column:
-    return holds_residence_permit
+def sh_pre_residence_permit(holds_residence_permit: Column, hukou_elsewhere: Column) -> Column:
+    """A Shanghai residence permit, issued only to residents whose hukou is outside Shanghai
+    (RP15 第二条): a Shanghai hukou holder has none, so she does not meet it."""
+    return holds_residence_permit & hukou_elsewhere
 
 
 @variable(

@@ -62,6 +62,7 @@ __all__ = [
     "assess_table",
     "city_answer",
     "objection_window",
+    "precondition_fields",
     "published_results",
     "reference_quota",
     "review_window",
@@ -123,6 +124,16 @@ class Field:
 
     def in_force(self, on: dt.date) -> bool:
         return (self.since is None or self.since <= on) and (self.until is None or on <= self.until)
+
+    def claims(self, value: object) -> bool:
+        """Whether a value of this fact claims something: it differs from the default (zero,
+        "no", "none"), or the fact has no default. A value that cannot be read claims."""
+        if self.required:
+            return True
+        try:
+            return bool(_parse(self, value) != _parse(self, self.default))
+        except FactError:
+            return True
 
 
 @dataclass(frozen=True)
@@ -381,6 +392,26 @@ COMMON_PERMIT = _flag(
     default=None,
     city_specific=True,
 )
+COMMON_HUKOU = _f(
+    "hukou_region",
+    "户籍地",
+    "place of household registration",
+    "int",
+    "GB/T 2260 code",
+    cite="RP15 第二条",
+    default=0,
+    minimum=0,
+    maximum=999999,
+    registry="hukou",
+    help={
+        "zh": "常住户口登记地的6位行政区划代码（例如 510104）；户籍在本市的不能申请，"
+        "居住证只发给户籍在外省市的居民。不填视为户籍在外地，申请时以登记记录为准",
+        "en": "the 6-digit GB/T 2260 code of the place of household registration (e.g. "
+        "510104); a hukou in this city cannot apply, since residence permits go only to "
+        "residents with a hukou elsewhere. Left out, it counts as elsewhere; an application "
+        "takes the registry's record",
+    },
+)
 COMMON_EDUCATION = _f(
     "education",
     "最高学历（学位）",
@@ -418,6 +449,7 @@ COMMON_DETENTION = _count(
 
 BEIJING_FIELDS: tuple[Field, ...] = (
     COMMON_PERMIT,
+    COMMON_HUKOU,
     COMMON_BIRTH,
     COMMON_RETIREMENT,
     _months(
@@ -628,6 +660,7 @@ _AWARD_CHOICES = (
 
 SHANGHAI_FIELDS: tuple[Field, ...] = (
     COMMON_PERMIT,
+    COMMON_HUKOU,
     COMMON_BIRTH,
     COMMON_EDUCATION,
     dataclasses.replace(COMMON_MATCHED, cite="SH13 基础指标（教育背景）"),
@@ -1208,7 +1241,13 @@ def _frame(sch: Scheme, rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     for f in sch.fields:
         values = [r[f.name] for r in rows]
         columns[f.name] = _series(f, values)
+    columns["residence_region"] = _residence(sch, len(rows))
     return pl.DataFrame(list(columns.values()))
+
+
+def _residence(sch: Scheme, n: int) -> pl.Series:
+    """Where an applicant of a scheme lives: its city (the rules compare her hukou with it)."""
+    return pl.Series("residence_region", np.full(n, sch.region, dtype=np.int32))
 
 
 def _series(f: Field, values: list[Any]) -> pl.Series:
@@ -1371,6 +1410,7 @@ def _table_frame(sch: Scheme, table: pl.DataFrame) -> pl.DataFrame:
             raise FactError(f.name, "the table has no such column", _expected(f))
         else:
             out.append(_constant(f, n))
+    out.append(_residence(sch, n))
     return pl.DataFrame(out)
 
 
@@ -1434,6 +1474,15 @@ def _closure(system: RuleSystem, names: Sequence[str]) -> tuple[list[str], list[
         todo.extend(deps.variables)
         parameters.update(deps.parameters)
     return sorted(variables), sorted(parameters)
+
+
+@functools.cache
+def precondition_fields(key: str, on: dt.date) -> frozenset[str]:
+    """The scheme's facts that its preconditions read under the rules in force on the date
+    (found by following the rules' dependencies, never listed by hand)."""
+    sch = scheme(key)
+    variables, _ = _closure(_system(), [var for _, var, _ in sch.preconditions])
+    return frozenset(f.name for f in sch.fields_on(on) if f.name in variables)
 
 
 @functools.cache

@@ -6,11 +6,12 @@ The work itself is ``liudong.settlement.actions.rank`` (also run in the foregrou
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from liudong.tasks import report_progress, task
 
 
-@task()
+@task(label=gettext_lazy("积分排名"))
 def rank_round(round_id: int) -> dict[str, object]:
     """Rank round ``round_id`` and store list version 1 (one transaction)."""
     from liudong.settlement.actions import rank

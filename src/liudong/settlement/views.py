@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liudong.accounts.access import citizen_required, refusals_audited, signed_in_user
 from liudong.settlement import actions, commitments, schemes, selectors
 from liudong.settlement.forms import (
+    DISTRICT,
     ApplyForm,
     GroundsForm,
     ObjectionForm,
@@ -152,17 +153,24 @@ def apply(request: HttpRequest, round_id: int) -> HttpResponse:
     if person is None:
         return redirect("accounts:realname")
     registry = registry_facts(person, scheme, rnd.assessed_on)
+    districts = [(r.code, r.name) for r in actions.city_districts(rnd)]
     if request.method != "POST":
-        form = ApplyForm(initial=_apply_initial(registry), scheme=scheme, on=rnd.assessed_on)
+        initial = _apply_initial(registry)
+        home = actions.registered_residence(person, rnd)
+        if home.level == "county":
+            initial[DISTRICT] = str(home.code)
+        form = ApplyForm(initial=initial, scheme=scheme, on=rnd.assessed_on, districts=districts)
         return _apply_page(request, rnd, form, registry)
     if not formtokens.consume(request, APPLY_FORM):
         messages.warning(request, _("这张申请表已经提交过了，没有重复申请。"))
         return redirect("settlement:my_applications")
-    form = ApplyForm(request.POST, scheme=scheme, on=rnd.assessed_on)
+    form = ApplyForm(request.POST, scheme=scheme, on=rnd.assessed_on, districts=districts)
     if not form.is_valid():
         return _apply_page(request, rnd, form, registry, status=422)
     try:
-        filed = actions.do_apply(user, rnd, facts=form.facts())
+        filed = actions.do_apply(
+            user, rnd, facts=form.facts(), residence_district=form.residence_district()
+        )
     except (InvalidInputError, ConflictError) as exc:
         form.put_error(exc.field, exc.message)
         return _apply_page(request, rnd, form, registry, status=exc.status)

@@ -103,6 +103,20 @@ def cite_text(cite: Mapping[str, Any], language: str | None = None) -> str:
     return f"{title} {article}".strip()
 
 
+def cite_label(cite: str, language: str | None = None) -> str:
+    """A citation kept as a string (``"BJ16 积分指标（教育背景）"``, ``"MODEL 复核期限"``) as
+    people read it: a key that names no published document (``MODEL``, the modelling
+    assumptions) becomes that entry's title in ``documents.yaml`` (liudong 模型假设（非法律） /
+    liudong modelling assumption (not law)); the keys of real documents stay as they are."""
+    from liudong.rules.citations import documents
+
+    key, _, article = cite.strip().partition(" ")
+    found = documents().get(key)
+    if found is None or found.confidence != "assumption":
+        return cite
+    return cite_text({**found.as_dict(), "article": article}, language)
+
+
 def state_name(state: str, language: str | None = None) -> str:
     """A points application's workflow state (``"submitted"``) as people read it (已提交 /
     submitted); an unknown name is shown as it is."""

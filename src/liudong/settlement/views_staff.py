@@ -288,6 +288,8 @@ def _context(user: User, found: Application, **forms: Any) -> dict[str, Any]:
         ).order_by("uploaded_at", "pk")
     )
     maker = _last_maker(found)
+    needed = set(actions.indicators_to_verify(found))
+    pending = set(actions.unverified_indicators(found))
     rows = [
         {
             "name": f.name,
@@ -298,6 +300,8 @@ def _context(user: User, found: Application, **forms: Any) -> dict[str, Any]:
             "verified": latest.get(f.name),
             "verified_value": fact_value(f, latest[f.name].value) if f.name in latest else "",
             "needs_employer": f.needs_employer,
+            "needed": f.name in needed,  # else: claims nothing, no evidence needed
+            "pending": f.name in pending,  # needed, not verified, the registry does not agree
         }
         for f in scheme.fields_on(found.round.assessed_on)
     ]
@@ -316,7 +320,7 @@ def _context(user: User, found: Application, **forms: Any) -> dict[str, Any]:
         "i_am_maker": maker is not None and maker.actor_id == user.pk,
         "is_supervisor": user.role == Role.SUPERVISOR,
         "verify_form": forms.get("verify_form")
-        or VerifyIndicatorForm(scheme=scheme, evidence=evidence),
+        or VerifyIndicatorForm(scheme=scheme, on=found.round.assessed_on, evidence=evidence),
         "refuse_form": forms.get("refuse_form") or RefuseForm(),
         "history": history(found.case),
         "today": today(),
@@ -353,7 +357,9 @@ def verify_indicator(request: HttpRequest, application_id: int) -> HttpResponse:
     evidence = list(
         Evidence.objects.filter(object_type=actions.OBJECT_APPLICATION, object_id=str(found.pk))
     )
-    form = VerifyIndicatorForm(request.POST, request.FILES, scheme=scheme, evidence=evidence)
+    form = VerifyIndicatorForm(
+        request.POST, request.FILES, scheme=scheme, on=found.round.assessed_on, evidence=evidence
+    )
     if form.is_valid():
         try:
             actions.do_verify_indicator(user, found, **form.action_arguments())

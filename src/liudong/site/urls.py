@@ -7,9 +7,11 @@ from django.urls import include, path
 
 from liudong.site import views
 from liudong.site.api import api
+from liudong.site.favicon import favicon
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("staff/", views.staff_home, name="staff_home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("liudong.accounts.urls")),

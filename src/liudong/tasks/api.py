@@ -29,6 +29,7 @@ class ProgressOut(Schema):
 class TaskOut(Schema):
     id: str
     name: str
+    label: str
     task_path: str
     queue: str
     state: str

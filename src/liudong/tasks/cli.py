@@ -96,7 +96,7 @@ def list_command(
     for row in rows:
         table.add_row(
             row["id"],
-            row["name"],
+            row["label"],
             f"[{STATE_STYLES.get(row['state'], '')}]{row['state']}[/]",
             _progress_text(row["progress"]),
             _local(row["started_at"]),
@@ -143,7 +143,7 @@ def _watch(task_id: str, every: float) -> dict[str, Any]:
         TimeElapsedColumn(),
         console=console,
     ) as bar:
-        shown = bar.add_task(task["name"], total=None, message="")
+        shown = bar.add_task(task["label"], total=None, message="")
         while True:
             p = task["progress"]
             bar.update(
@@ -160,7 +160,9 @@ def _watch(task_id: str, every: float) -> dict[str, Any]:
 
 def _print_task(task: dict[str, Any]) -> None:
     style = STATE_STYLES.get(task["state"], "")
-    console.print(f"{task['name']}  [{style}]{task['state']}[/]  {task['id']}")
+    console.print(f"{task['label']}  [{style}]{task['state']}[/]  {task['id']}")
+    if task["label"] != task["name"]:
+        console.print(f"  task: {task['name']}", markup=False)
     p = task["progress"]
     message = f"  {p['message']}" if p["message"] else ""
     console.print(f"  progress: {_progress_text(p)}{message}", markup=False)

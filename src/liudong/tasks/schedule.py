@@ -14,18 +14,24 @@ enqueues a due job exactly once, however many workers tick at the same moment.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
 
 NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """``every`` or ``daily_at`` (a local time in ``TIME_ZONE``), exactly one of them."""
+    """``every`` or ``daily_at`` (a local time in ``TIME_ZONE``), exactly one of them.
+    ``label`` is what the task pages call a run of it (``gettext_lazy``; not compared)."""
 
     name: str
     target: str  # dotted path of a function without arguments
@@ -33,6 +39,7 @@ class PeriodicJob:
     daily_at: dt.time | None = None
     queue_name: str = "default"
     description: str = ""
+    label: str | Promise = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if (self.every is None) == (self.daily_at is None):
@@ -80,24 +87,28 @@ BUILTIN: tuple[PeriodicJob, ...] = (
         "liudong.audit.chain.seal",
         every=dt.timedelta(minutes=1),
         description="seal new audit events into signed checkpoints (GB/T 22239 8.1.4.3 d)",
+        label=gettext_lazy("封存审计记录"),
     ),
     PeriodicJob(
         "workflows.sweep_overdue",
         "liudong.workflows.actions.do_sweep_overdue",
         every=dt.timedelta(minutes=5),
         description="escalate workflow cases past their statutory deadline",
+        label=gettext_lazy("检查逾期案件"),
     ),
     PeriodicJob(
         "site.purge_idempotency",
         "liudong.site.idempotency.purge",
         daily_at=dt.time(3, 30),
         description="delete idempotency records older than their 24-hour retention",
+        label=gettext_lazy("清理重复提交记录"),
     ),
     PeriodicJob(
         "tasks.prune",
         "liudong.tasks.maintenance.prune_finished",
         daily_at=dt.time(3, 40),
         description="delete finished tasks past their retention (periodic runs 7 days)",
+        label=gettext_lazy("清理已结束的任务"),
     ),
 )
 
@@ -112,13 +123,16 @@ def periodic(
     daily_at: dt.time | None = None,
     queue_name: str = "default",
     description: str = "",
+    label: str | Promise = "",
 ) -> PeriodicJob:
     """Declare a periodic job (call it at import time of the app's ``tasks.py``). Declaring
     the same name twice with different settings is an error."""
-    job = PeriodicJob(name, target, every, daily_at, queue_name, description)
+    job = PeriodicJob(name, target, every, daily_at, queue_name, description, label)
     known = _declared.get(name)
     if known is not None and known != job:
         raise ValueError(f"periodic job {name!r} is already declared differently: {known}")
+    if known is not None and not label:
+        return known  # the same job again, without a label: keep the one declared first
     _declared[name] = job
     return job
 

@@ -11,8 +11,10 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from liudong.site.errors import NotFoundError
+from liudong.tasks.decorators import label_of
 from liudong.tasks.models import TaskProgress, Worker
 from liudong.tasks.recovery import lease
+from liudong.tasks.schedule import jobs
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -34,7 +36,8 @@ def _parse(result_id: str | uuid.UUID) -> uuid.UUID:
 
 
 def status(result_id: str | uuid.UUID, now: dt.datetime | None = None) -> dict[str, Any]:
-    """One task: id, name, path, queue, state, times, attempts, worker (and whether it is
+    """One task: id, name, label (what people call it: the declared label, else the name),
+    path, queue, state, times, attempts, worker (and whether it is
     alive), progress (done, total, percent, message) and, if it failed, the error line."""
     key = _parse(result_id)
     try:
@@ -64,6 +67,18 @@ def describe(rows: Iterable[AnyResult], now: dt.datetime | None = None) -> list[
     return [_one(r, progress.get(r.id), workers, cutoff) for r in rows]
 
 
+PERIODIC_PATH = "liudong.tasks.tasks.run_periodic"
+
+
+def _label(row: AnyResult, name: str, args: list[Any]) -> str:
+    """What people call the task: its declared label (a periodic job's label for a periodic
+    run), else its name."""
+    if row.task_path == PERIODIC_PATH and args:
+        job = jobs().get(str(args[0]))
+        return str(job.label) if job is not None and job.label else name
+    return label_of(row.task_path) or name
+
+
 def _one(
     row: AnyResult,
     progress: TaskProgress | None,
@@ -74,11 +89,12 @@ def _one(
     worker = workers.get(worker_id) if worker_id else None
     args = row.args_kwargs.get("args", []) if isinstance(row.args_kwargs, dict) else []
     name = row.task_name
-    if row.task_path == "liudong.tasks.tasks.run_periodic" and args:
+    if row.task_path == PERIODIC_PATH and args:
         name = f"periodic: {args[0]}"
     return {
         "id": str(row.id),
         "name": name,
+        "label": _label(row, name, args),
         "task_path": row.task_path,
         "queue": row.queue_name,
         "state": row.status,

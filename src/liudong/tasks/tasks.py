@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 
 from liudong.tasks.decorators import task
 from liudong.tasks.schedule import jobs
 
 
-@task()
+@task(label=gettext_lazy("定时任务"))
 def run_periodic(name: str) -> Any:
     """Run the periodic job ``name`` (its target function, without arguments). Returns a
     JSON-able summary: the report's ``lines()`` if it has them, else the value itself."""

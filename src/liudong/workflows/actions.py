@@ -33,6 +33,7 @@ from liudong.site.errors import (
     NotFoundError,
     UnauthenticatedError,
 )
+from liudong.site.text import join_clauses, join_list, parenthesized
 from liudong.workdays import add_working_days
 from liudong.workflows import access, registry
 from liudong.workflows.models import Case, CaseTransition
@@ -192,7 +193,7 @@ def _not_now(declared: CaseType, case: Case, name: str) -> str:
             "state": state,
             "name": name,
         }
-    steps = "；".join(f"{t.name}（{_who(t)}）" for t in allowed)
+    steps = join_clauses(f"{t.name}{parenthesized(_who(t))}" for t in allowed)
     return _("案件现在是“%(state)s”，不能办理“%(name)s”；现在可以办理：%(steps)s") % {
         "state": state,
         "name": name,
@@ -476,7 +477,7 @@ def _region(jurisdiction: Region | int) -> Region:
 
 
 def _roles(roles: frozenset[str]) -> str:
-    return "、".join(str(Role(r).label) for r in sorted(roles))
+    return join_list(Role(r).label for r in sorted(roles))
 
 
 def _deadline(declared: CaseType, state: str, now: dt.datetime) -> Deadline | None:
