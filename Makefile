@@ -29,6 +29,7 @@ bench: ## Engine benchmark against OpenFisca (100k, 1M, 5M persons)
 
 bench-settlement: ## Settlement benchmarks: 1M round, 5M simulation, self-check latency
 	$(UV) run --frozen python -m benchmarks.bench_settlement_rank --size 1M
+	$(UV) run --frozen python -m benchmarks.bench_settlement_round_db --size 100k --assessments empty
 	$(UV) run --frozen python -m benchmarks.bench_settlement_simulate
 	$(UV) run --frozen python -m benchmarks.bench_selfcheck --requests 200
 
