@@ -104,7 +104,8 @@ def test_a_transition_out_of_order_is_refused_naming_the_state_and_the_allowed_s
     with pytest.raises(InvalidInputError) as refused:
         do_transition(world.beijing_supervisor, case, "approve")
     assert refused.value.code == "transition_not_allowed"
-    assert "已提交（submitted）" in refused.value.message
+    assert "“已提交”" in refused.value.message
+    assert "（submitted）" not in refused.value.message  # the state's label, not its code
     assert "start_review" in refused.value.message
     assert "withdraw" in refused.value.message
     case.refresh_from_db()
@@ -169,7 +170,8 @@ def test_the_maker_may_not_check_her_own_step(world: World) -> None:
     with pytest.raises(AccessDeniedError) as refused:
         do_transition(world.beijing_supervisor, case, "approve")
     assert (refused.value.status, refused.value.code) == (403, "maker_is_checker")
-    assert "start_review" in refused.value.message
+    assert "“审查中”" in refused.value.message  # the state her step reached, in words
+    assert "start_review" not in refused.value.message
     do_transition(second_supervisor(world), case, "approve")
     assert case.state == "approved"
 

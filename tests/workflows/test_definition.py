@@ -51,7 +51,8 @@ def test_the_example_declares_its_steps() -> None:
     assert DOCUMENT_REQUEST.initial == "submitted"
     assert [t.name for t in DOCUMENT_REQUEST.allowed_from("under_review")] == ["approve", "refuse"]
     assert DOCUMENT_REQUEST.deadlines["under_review"].citation.document == "MODEL"
-    assert declare().state("b").label() == "乙（b）"
+    b = declare().state("b")
+    assert (b.label(), b.label("en"), b.label("zh-hans")) == ("乙", b.label_en, "乙")
 
 
 def test_transition_to_an_unknown_state_is_refused() -> None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from liudong.accounts.models import Role, User
@@ -186,7 +187,7 @@ def _declared_step(declared: CaseType, name: str, *, system: bool = False) -> Tr
 
 
 def _not_now(declared: CaseType, case: Case, name: str) -> str:
-    state = declared.state(case.state).label()
+    state = _state_label(declared, case.state)
     allowed = declared.allowed_from(case.state)
     if not allowed:
         return _("案件已是“%(state)s”，已经办结，不能再办理“%(name)s”") % {
@@ -206,9 +207,17 @@ def _not_the_maker(case: Case, user: User, declared: CaseType) -> None:
     last = CaseTransition.objects.filter(case=case, maker=True).order_by("-pk").first()
     if last is not None and last.actor_id == user.pk:
         raise AccessDeniedError(
-            _("上一步“%(step)s”是您办理的，须由另一位审核人员审核") % {"step": last.name},
+            _("上一步（办理至“%(state)s”）是您办理的，须由另一位审核人员审核")
+            % {"state": _state_label(declared, last.target)},
             code="maker_is_checker",
         )
+
+
+def _state_label(declared: CaseType, name: str) -> str:
+    try:
+        return declared.state(name).label(get_language())
+    except KeyError:  # a state since removed from the declaration
+        return name
 
 
 def _reason(reason: str, step: Transition) -> str:

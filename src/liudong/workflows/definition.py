@@ -60,9 +60,10 @@ class State:
     label_en: str
     terminal: bool = False
 
-    def label(self) -> str:
-        """``已提交 (submitted)``: how messages name the state."""
-        return f"{self.label_zh}（{self.name}）"
+    def label(self, language: str | None = "zh-hans") -> str:
+        """How messages name the state: its label in ``language`` (``已提交`` or
+        ``submitted``), never the bare code a user cannot read."""
+        return self.label_en if (language or "").lower().startswith("en") else self.label_zh
 
 
 @dataclass(frozen=True)
