@@ -721,3 +721,36 @@ ENDPOINTS.update(
         ),
     }
 )
+
+# ---------------------------------------------------------------------------------------------
+# Employer pages (/settlement/employer/): a representative of the migrant's employer sees the
+# applications of her employer's employees that wait for the employer's confirmation and the
+# filings the employer made; she confirms the employment indicators of her own employees'
+# applications (another employer's: 404) and files for a current employee in an open round.
+# Everyone else: the 403 page (anonymous callers: sign in), each with one denied event.
+
+
+def _file_form(call: Call) -> dict[str, Any]:
+    return {"person": str(call.world.migrant.pk), **_apply_form(call)}
+
+
+ENDPOINTS.update(
+    {
+        "settlement:employer": Endpoint(allow(employer=NONE)),
+        "settlement:employer_confirm": Endpoint(
+            allow(employer=OWN),
+            target="settlement_application",
+            methods=("POST",),
+            kwargs=_by_application,
+            form_token="settlement.confirm_employment",  # noqa: S106  # a form's name
+        ),
+        "settlement:employer_file": Endpoint(
+            allow(employer=UNRELATED),
+            target="settlement_round_to_apply",
+            methods=("GET", "POST"),
+            kwargs=_by_round,
+            body=_file_form,
+            form_token="settlement.employer_file",  # noqa: S106  # a form's name
+        ),
+    }
+)

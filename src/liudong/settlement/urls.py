@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import path
 
-from liudong.settlement import views, views_analysis, views_staff
+from liudong.settlement import views, views_analysis, views_employer, views_staff
 
 if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
@@ -51,6 +51,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "applications/<int:application_id>/check/",
         views.check_my_entry,
         name="check_entry",
+    ),
+    # employer representatives: confirm employees' employment indicators, file for them
+    path("employer/", views_employer.home, name="employer"),
+    path(
+        "employer/applications/<int:application_id>/confirm/",
+        views_employer.confirm_employment,
+        name="employer_confirm",
+    ),
+    path(
+        "employer/rounds/<int:round_id>/file/",
+        views_employer.file_for_employee,
+        name="employer_file",
     ),
     # staff
     path("staff/rounds/", views_staff.rounds, name="staff_rounds"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from liudong.accounts.access import citizen_required, refusals_audited, signed_in_user
 from liudong.settlement import actions, commitments, schemes, selectors
+from liudong.settlement.employment import employment_pending
 from liudong.settlement.forms import (
     DISTRICT,
     ApplyForm,
@@ -37,6 +38,7 @@ from liudong.settlement.forms import (
 from liudong.settlement.models import (
     Application,
     ApplicationState,
+    Permit,
     RankingEntry,
     RankingList,
     Round,
@@ -365,6 +367,8 @@ def application_context(request: HttpRequest, found: Application) -> dict[str, A
         "review_form": GroundsForm(),
         "secret_form": SecretForm(),
         "history": history(case),
+        "permit": Permit.objects.filter(application=found).first(),
+        "employer_pending": employment_pending(found),
     }
 
 

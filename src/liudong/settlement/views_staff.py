@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     View = Callable[..., HttpResponse]
 
 OPEN_STATES = ("submitted", "verifying", "verified", "review_requested", "reopened")
+VERIFIABLE_STATES = ("submitted", "verifying", "review_requested", "reopened")
 QUEUE_LIMIT = 200
 
 
@@ -151,7 +152,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         counts[state or "pre"] = counts.get(state or "pre", 0) + 1
     objections = list(
         Objection.objects.filter(list__round=rnd)
-        .select_related("entry", "list", "objector")
+        .select_related("entry__application__case", "list", "objector")
         .order_by("status", "filed_at")
     )
     context = {
@@ -163,11 +164,25 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "lists": list(RankingList.objects.filter(round=rnd).order_by("-version")),
         "objections": objections,
         "decide_form": DecideObjectionForm(),
+        "made_by_me": _objections_on_my_work(user, objections),
         "is_supervisor": user.role == Role.SUPERVISOR,
         "today": today(),
         "task": _task(rnd),
     }
     return render(request, "settlement/staff/round.html", context)
+
+
+def _objections_on_my_work(user: User, objections: list[Objection]) -> set[int]:
+    """The open objections to a line whose case the user made the last maker step of
+    (maker is not checker: another supervisor decides them)."""
+    mine = set()
+    for objection in objections:
+        if objection.status != ObjectionStatus.OPEN or objection.entry is None:
+            continue
+        maker = _last_maker(objection.entry.application)
+        if maker is not None and maker.actor_id == user.pk:
+            mine.add(objection.pk)
+    return mine
 
 
 def _task(rnd: Round) -> dict[str, Any] | None:
@@ -188,9 +203,18 @@ def _task(rnd: Round) -> dict[str, Any] | None:
 @caseworker_required
 @require_GET
 def ranking_progress(request: HttpRequest, round_id: int) -> HttpResponse:
-    """The ranking run's progress (htmx polls this fragment until the run ends)."""
-    rnd = _my_round(signed_in_user(request), round_id)
-    return render(request, "settlement/staff/_progress.html", {"round": rnd, "task": _task(rnd)})
+    """The ranking run's progress and the round's next step (htmx polls this fragment until
+    the run ends: the button to publish the notice appears without reloading the page)."""
+    user = signed_in_user(request)
+    rnd = _my_round(user, round_id)
+    context = {
+        "round": rnd,
+        "task": _task(rnd),
+        "is_supervisor": user.role == Role.SUPERVISOR,
+        "today": today(),
+        "fragment": True,  # the round's status is swapped in too (out of band)
+    }
+    return render(request, "settlement/staff/_progress.html", context)
 
 
 def _round_step(
@@ -319,6 +343,7 @@ def _context(user: User, found: Application, **forms: Any) -> dict[str, Any]:
         "maker": maker,
         "i_am_maker": maker is not None and maker.actor_id == user.pk,
         "is_supervisor": user.role == Role.SUPERVISOR,
+        "may_verify": found.case is not None and found.case.state in VERIFIABLE_STATES,
         "verify_form": forms.get("verify_form")
         or VerifyIndicatorForm(scheme=scheme, on=found.round.assessed_on, evidence=evidence),
         "refuse_form": forms.get("refuse_form") or RefuseForm(),

@@ -18,6 +18,7 @@ from liudong.accounts.access import (
 from liudong.accounts.models import Role, User
 from liudong.people.access import jurisdiction
 from liudong.people.models import Person
+from liudong.settlement.views_employer import todo as settlement_todo
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -52,6 +53,10 @@ _CASEWORKER_PAGES = (
     (_("积分落户政策分析"), "settlement:analysis"),
     (_("后台任务"), "tasks:list"),
 )
+EMPLOYER_PAGES = (
+    (_("积分落户：单位待办"), "settlement:employer"),
+    (_("积分落户申报"), "settlement:rounds"),
+)
 STAFF_PAGES = {
     Role.STAFF: _CASEWORKER_PAGES,
     Role.SUPERVISOR: _CASEWORKER_PAGES,
@@ -83,7 +88,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if has_staff_role.test(user):
         return redirect("staff_home")
     if user.role == Role.EMPLOYER:
-        return render(request, "site/home_employer.html", {"employer": user.employer})
+        context = {
+            "employer": user.employer,
+            "links": links(EMPLOYER_PAGES),
+            "todo": [Link(label, url) for label, url in settlement_todo(user)],
+        }
+        return render(request, "site/home_employer.html", context)
     return render(
         request,
         "site/home_citizen.html",
