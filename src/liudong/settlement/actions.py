@@ -38,6 +38,7 @@ jurisdiction makes them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import secrets
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext
@@ -100,8 +101,10 @@ from liudong.workflows.actions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
+    import numpy as np
+    import numpy.typing as npt
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import QuerySet
 
@@ -1117,7 +1120,7 @@ def do_verify_indicator(
         raise InvalidInputError(
             "not_verifying",
             _("案件现在是“%(state)s”，不在审核中，不能核实指标")
-            % {"state": POINTS_APPLICATION.state(case.state).label()},
+            % {"state": POINTS_APPLICATION.state(case.state).label(get_language())},
             "application",
         ).about(OBJECT_APPLICATION, application.pk)
     found = _scheme(application.round.scheme)
@@ -1538,20 +1541,18 @@ def rank(rnd: Round, progress: Callable[[int, int, str], None] | None = None) ->
     """The ranking run (the task and ``liudong settlement rank`` both call it): score the
     confirmed applications, rank them with the city's tie rule, commit every entry under its
     applicant's key, build the Merkle tree and store list version 1. One transaction; the
-    round becomes ``ranked`` and its results are frozen."""
+    round becomes ``ranked`` and its results are frozen.
+
+    A round may hold a million applications, so nothing here makes a model object per
+    application: the columns the list needs are read as values (not the stored assessments nor
+    the encrypted ID numbers and phones), ranked and ordered with numpy, and the entries written
+    by ``COPY`` on PostgreSQL or one ``executemany`` INSERT elsewhere, in the same transaction."""
     report = progress or (lambda done, total, message: None)
     rnd = _lock_round(rnd)
     _status(rnd, RoundStatus.CLOSED, doing=_("排名"))
-    rows = list(
-        Application.objects.filter(round=rnd, live=True, case__state="confirmed")
-        .select_related("person")
-        .order_by("pk")
-    )
+    entrants = _confirmed_entrants(rnd)
     report(0, 4, _("读取已确认的申请"))
-    scored = [
-        (a, int((a.verified_score or Decimal(0)) * 100), bool(a.verified_eligible)) for a in rows
-    ]
-    listing = _build_list(rnd, scored, version=1, actor=rnd.ranking_requested_by, report=report)
+    listing = _store_list(rnd, entrants, version=1, actor=rnd.ranking_requested_by, report=report)
     _set_round(rnd, status=RoundStatus.RANKED, ranked_at=timezone.now())
     record(
         rnd.ranking_requested_by,
@@ -1582,6 +1583,69 @@ def round_params(rnd: Round) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Entrants:
+    """The applications of a list, as columns in one order (``pks[i]``, ``refs[i]``, ... are
+    one application): no model object per application."""
+
+    pks: Sequence[int]
+    refs: Sequence[str]
+    keys: Sequence[bytes]  # receipt keys (see _key)
+    names: Sequence[str]  # the applicant's name, unmasked
+    ids: Sequence[str]  # the registry's mask of her ID number (Person.id_masked)
+    scores: npt.NDArray[np.int64]  # centi-points
+    eligible: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, scored: Sequence[tuple[Application, int, bool]]) -> _Entrants:
+        """From application objects (their ``person`` loaded), each with its score in
+        centi-points and eligibility."""
+        import numpy as np
+
+        return cls(
+            pks=[a.pk for a, _s, _e in scored],
+            refs=[a.entry_ref for a, _s, _e in scored],
+            keys=[_key(a.receipt_key) for a, _s, _e in scored],
+            names=[a.person.name for a, _s, _e in scored],
+            ids=[a.person.id_masked for a, _s, _e in scored],
+            scores=np.array([s for _a, s, _e in scored], dtype=np.int64),
+            eligible=np.array([e for _a, _s, e in scored], dtype=np.bool_),
+        )
+
+
+def _confirmed_entrants(rnd: Round) -> _Entrants:
+    """The round's live confirmed applications in primary-key order, with their verified score
+    and eligibility (none: 0 and not eligible), read as plain values."""
+    import numpy as np
+
+    rows = list(
+        Application.objects.filter(round=rnd, live=True, case__state="confirmed")
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "entry_ref",
+            "receipt_key",
+            "verified_score",
+            "verified_eligible",
+            "person__name",
+            "person__id_masked",
+        )
+    )
+    if not rows:
+        return _Entrants.of([])
+    pks, refs, keys, scores, eligible, names, ids = zip(*rows, strict=True)
+    del rows
+    return _Entrants(
+        pks=pks,
+        refs=refs,
+        keys=[_key(key) for key in keys],
+        names=names,
+        ids=ids,
+        scores=np.array([int((s or Decimal(0)) * 100) for s in scores], dtype=np.int64),
+        eligible=np.array([bool(e) for e in eligible], dtype=np.bool_),
+    )
+
+
 def _build_list(
     rnd: Round,
     scored: Sequence[tuple[Application, int, bool]],
@@ -1592,29 +1656,52 @@ def _build_list(
     supersedes: RankingList | None = None,
     reason: str = "",
 ) -> RankingList:
+    """``_store_list`` from application objects (their ``person`` loaded), each with its score
+    in centi-points and eligibility: a corrected version after an upheld objection."""
+    return _store_list(
+        rnd,
+        _Entrants.of(scored),
+        version=version,
+        actor=actor,
+        report=report,
+        supersedes=supersedes,
+        reason=reason,
+    )
+
+
+def _store_list(
+    rnd: Round,
+    entrants: _Entrants,
+    *,
+    version: int,
+    actor: User | None,
+    report: Callable[[int, int, str], None],
+    supersedes: RankingList | None = None,
+    reason: str = "",
+) -> RankingList:
+    """Rank, cut, commit and store one list version: its ``RankingList`` row and one
+    ``RankingEntry`` per entrant, in publication order (``ranking.publication_order``)."""
     import numpy as np
 
-    if not scored:
+    if not len(entrants.pks):
         raise InvalidInputError(
             "nothing_to_rank", _("本轮没有已确认的申请，无法排名"), "round"
         ).about("settlement.round", rnd.pk)
-    scores = np.array([s for _a, s, _e in scored], dtype=np.int64)
-    eligible = np.array([e for _a, _s, e in scored], dtype=np.bool_)
-    result = ranking.cut(scores, eligible, rnd.quota, rnd.tie_rule)  # type: ignore[arg-type]
+    result = ranking.cut(entrants.scores, entrants.eligible, rnd.quota, rnd.tie_rule)  # type: ignore[arg-type]
     report(1, 4, _("已排名，正在生成承诺值"))
-    ranked = [0 if r == 0 else int(r) for r in result.ranks.tolist()]
-    order = sorted(
-        range(len(scored)),
-        key=lambda i: (ranked[i] == 0, ranked[i], scored[i][0].entry_ref),
-    )
-    applications = [scored[i][0] for i in order]
-    keys = [_key(a) for a in applications]
-    refs = [a.entry_ref for a in applications]
-    ordered_scores = scores[order]
+    order = ranking.publication_order(result.ranks, np.asarray(entrants.refs))
+    positions = order.tolist()
+    refs = [entrants.refs[i] for i in positions]
+    ordered_scores = entrants.scores[order]
     ordered_ranks = result.ranks[order]
     ordered_admitted = result.admitted[order]
     leaves = commitments.commit_columns(
-        rnd.pk, keys, refs, ordered_scores, ordered_ranks, ordered_admitted
+        rnd.pk,
+        [entrants.keys[i] for i in positions],
+        refs,
+        ordered_scores,
+        ordered_ranks,
+        ordered_admitted,
     )
     report(2, 4, _("正在构建默克尔树"))
     publication = commitments.publish(round_params(rnd), rnd.ruleset, version, leaves)
@@ -1628,38 +1715,85 @@ def _build_list(
         quota=rnd.quota,
         cutoff_centi=result.cutoff_centi,
         admitted_count=result.admitted_count,
-        entry_count=len(applications),
+        entry_count=len(refs),
         created_at=timezone.now(),
         created_by=actor,
         supersedes=supersedes,
         reason=reason,
     )
     report(3, 4, _("正在保存名单"))
-    RankingEntry.objects.bulk_create(
-        [
-            RankingEntry(
-                list=listing,
-                application=application,
-                entry_ref=application.entry_ref,
-                score_centi=int(ordered_scores[i]),
-                eligible=bool(eligible[order[i]]),
-                rank=int(ordered_ranks[i]),
-                admitted=bool(ordered_admitted[i]),
-                commitment=leaves[i].hex(),
-                index=i,
-                name_masked=mask_name(application.person.name),
-                id_masked=mask_id_number(application.person.id_masked),
-            )
-            for i, application in enumerate(applications)
-        ],
-        batch_size=2000,
+    _insert_entries(
+        zip(
+            itertools.repeat(listing.pk, len(refs)),
+            (entrants.pks[i] for i in positions),
+            refs,
+            ordered_scores.tolist(),
+            entrants.eligible[order].tolist(),
+            ordered_ranks.tolist(),
+            ordered_admitted.tolist(),
+            (leaf.hex() for leaf in leaves),
+            range(len(refs)),
+            (mask_name(entrants.names[i]) for i in positions),
+            (mask_id_number(entrants.ids[i]) for i in positions),
+            strict=True,
+        )
     )
     return listing
 
 
-def _key(application: Application) -> bytes:
-    if application.receipt_key:
-        return bytes.fromhex(application.receipt_key)
+# RankingEntry's columns in the order _store_list gives their values (every field but the id)
+_ENTRY_FIELDS = (
+    "list",
+    "application",
+    "entry_ref",
+    "score_centi",
+    "eligible",
+    "rank",
+    "admitted",
+    "commitment",
+    "index",
+    "name_masked",
+    "id_masked",
+)
+
+
+def _insert_entries(rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert ``RankingEntry`` rows given as value tuples (``_ENTRY_FIELDS``) in the current
+    transaction, without a model object per row: ``COPY`` on PostgreSQL, an ``executemany``
+    INSERT per 10,000 rows elsewhere. Every column is given, since the database knows none of
+    the model's defaults; a field added to the model but not here is refused."""
+    meta = RankingEntry._meta
+    stored = {f.name: f.column for f in meta.concrete_fields if not f.primary_key}
+    if set(stored) != set(_ENTRY_FIELDS):
+        raise RuntimeError(
+            "RankingEntry's fields are not the ones _insert_entries writes: "
+            f"add {sorted(set(stored) - set(_ENTRY_FIELDS))}, "
+            f"drop {sorted(set(_ENTRY_FIELDS) - set(stored))}"
+        )
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(stored[name]) for name in _ENTRY_FIELDS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            connection.validate_no_broken_transaction()
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = ", ".join(["%s"] * len(_ENTRY_FIELDS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608  # our table and columns
+            pending = iter(rows)
+            while chunk := list(itertools.islice(pending, 10_000)):
+                cursor.executemany(sql, chunk)
+
+
+def _key(receipt_key: str) -> bytes:
+    """The key an entry is committed under: the application's receipt key (hex)."""
+    if receipt_key:
+        return bytes.fromhex(receipt_key)
     # no key (cannot happen for a confirmed case): commit under a key nobody holds
     return secrets.token_bytes(commitments.DIGEST_SIZE)
 
