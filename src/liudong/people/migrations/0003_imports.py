@@ -6,50 +6,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_registry_actions'),
+        ("people", "0002_registry_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('file_format', models.CharField(max_length=8)),
-                ('size', models.PositiveIntegerField()),
-                ('sm3', models.CharField(max_length=64)),
-                ('blob', models.BinaryField()),
-                ('status', models.CharField(choices=[('dry_run', '已校验，待确认'), ('applying', '正在导入'), ('applied', '已导入'), ('failed', '导入失败')], max_length=16)),
-                ('report', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('applier', models.CharField(blank=True, max_length=128)),
-                ('applier_seen', models.DateTimeField(blank=True, null=True)),
-                ('applied', models.JSONField(default=dict)),
-                ('failure', models.TextField(blank=True)),
-                ('applied_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("file_format", models.CharField(max_length=8)),
+                ("size", models.PositiveIntegerField()),
+                ("sm3", models.CharField(max_length=64)),
+                ("blob", models.BinaryField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("dry_run", "已校验，待确认"),
+                            ("applying", "正在导入"),
+                            ("applied", "已导入"),
+                            ("failed", "导入失败"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("report", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField()),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("applier", models.CharField(blank=True, max_length=128)),
+                ("applier_seen", models.DateTimeField(blank=True, null=True)),
+                ("applied", models.JSONField(default=dict)),
+                ("failure", models.TextField(blank=True)),
+                (
+                    "applied_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdNumber',
+            name="HouseholdNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32)),
-                ('household', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='number', to='people.household')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32)),
+                (
+                    "household",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="number",
+                        to="people.household",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('region', 'number'), name='one_household_per_number')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "number"), name="one_household_per_number"
+                    )
+                ],
             },
         ),
     ]
