@@ -89,7 +89,7 @@ from liudong.site.errors import (
     NotFoundError,
     UnauthenticatedError,
 )
-from liudong.site.text import join_list
+from liudong.site.text import join_list, label_language
 from liudong.workdays import add_working_days
 from liudong.workflows.access import cases_for
 from liudong.workflows.actions import (
@@ -1120,7 +1120,7 @@ def do_verify_indicator(
         raise InvalidInputError(
             "not_verifying",
             _("案件现在是“%(state)s”，不在审核中，不能核实指标")
-            % {"state": POINTS_APPLICATION.state(case.state).label(get_language())},
+            % {"state": POINTS_APPLICATION.state_label(case.state, get_language())},
             "application",
         ).about(OBJECT_APPLICATION, application.pk)
     found = _scheme(application.round.scheme)
@@ -1264,7 +1264,7 @@ def _registry_confirms(application: Application, name: str) -> object | None:
 
 def _labels(found: Scheme, names: Sequence[str]) -> str:
     """The fields' labels in the active language, joined as a list."""
-    language = "en" if (get_language() or "").startswith("en") else "zh"
+    language = label_language()
     fields = {f.name: f for f in found.fields}
     shown = [
         fields[n].label.get(language) or fields[n].label.get("zh", n) if n in fields else n

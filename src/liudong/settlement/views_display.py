@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
+
+from liudong.site.text import label_language
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -19,7 +21,7 @@ MAX_DEPTH = 4  # deeper lines are shown at this indent
 
 def lang() -> str:
     """The rule texts' language key for the current page: ``"en"`` or ``"zh"``."""
-    return "en" if (get_language() or "").startswith("en") else "zh"
+    return label_language()
 
 
 def text(labels: Mapping[str, str] | None, language: str | None = None) -> str:
@@ -122,11 +124,7 @@ def state_name(state: str, language: str | None = None) -> str:
     submitted); an unknown name is shown as it is."""
     from liudong.settlement.workflows import POINTS_APPLICATION
 
-    try:
-        found = POINTS_APPLICATION.state(state)
-    except (KeyError, ValueError):
-        return state
-    return found.label_en if (language or lang()) == "en" else found.label_zh
+    return POINTS_APPLICATION.state_label(state, language or lang())
 
 
 def step_name(name: str, target: str, language: str | None = None) -> str:

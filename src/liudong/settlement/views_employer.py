@@ -36,9 +36,9 @@ from liudong.settlement.employment import awaiting_employer, indicator_rows
 from liudong.settlement.forms import ApplyForm
 from liudong.settlement.models import Application, ApplicationState, Round, RoundStatus
 from liudong.settlement.views import scheme_name, state_label, today
-from liudong.settlement.views_display import lang
 from liudong.site import formtokens
 from liudong.site.errors import ConflictError, InvalidInputError, NotFoundError
+from liudong.site.text import parenthesized
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -228,9 +228,7 @@ class EmployeeField(forms.ModelChoiceField[Person]):
     """A current employee, shown by name and masked ID number."""
 
     def label_from_instance(self, obj: Person) -> str:
-        return (
-            f"{obj.name} ({obj.id_masked})" if lang() == "en" else f"{obj.name}（{obj.id_masked}）"
-        )
+        return f"{obj.name}{parenthesized(obj.id_masked)}"
 
 
 class EmployeeForm(forms.Form):

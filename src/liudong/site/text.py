@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,3 +39,9 @@ def parenthesized(text: object) -> str:
     """An aside after a word: "（甲）" in Chinese (full-width, no space), " (A)" in English (a
     space before the opening parenthesis)."""
     return pgettext("parenthesized aside", "（%(text)s）") % {"text": text}
+
+
+def label_language() -> str:
+    """The key of a bilingual label (``{"zh": ..., "en": ...}``) for the active language:
+    ``"en"`` for English pages, ``"zh"`` otherwise."""
+    return "en" if (get_language() or "").startswith("en") else "zh"

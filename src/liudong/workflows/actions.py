@@ -214,10 +214,7 @@ def _not_the_maker(case: Case, user: User, declared: CaseType) -> None:
 
 
 def _state_label(declared: CaseType, name: str) -> str:
-    try:
-        return declared.state(name).label(get_language())
-    except KeyError:  # a state since removed from the declaration
-        return name
+    return declared.state_label(name, get_language())
 
 
 def _reason(reason: str, step: Transition) -> str:

@@ -138,6 +138,14 @@ class CaseType:
                 return state
         raise KeyError(f"case type {self.name!r} has no state {name!r}")
 
+    def state_label(self, name: str, language: str | None = "zh-hans") -> str:
+        """The label of state ``name`` in ``language``; a name the declaration no longer has
+        (a state since removed) is shown as it is."""
+        for state in self.states:
+            if state.name == name:
+                return state.label(language)
+        return name
+
     def transition(self, name: str) -> Transition | None:
         return next((t for t in self.transitions if t.name == name), None)
 
